@@ -1,0 +1,63 @@
+// swift-tools-version: 6.2
+import PackageDescription
+
+// Our own targets treat warnings as errors; dependencies are left alone.
+let strict: [SwiftSetting] = [
+    .treatAllWarnings(as: .error),
+    .enableUpcomingFeature("ExistentialAny"),
+    .enableUpcomingFeature("MemberImportVisibility"),
+]
+
+let package = Package(
+    name: "warden",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "warden", targets: ["warden"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.5.0"),
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.6.0"),
+        .package(url: "https://github.com/jpsim/Yams.git", from: "6.0.0"),
+    ],
+    targets: [
+        // C libraries from Debian packages, imported as system libraries (headers and constants only).
+        .systemLibrary(name: "CXen", pkgConfig: "xencontrol", providers: [.apt(["libxen-dev"])]),
+        .systemLibrary(name: "CElf", pkgConfig: "libelf", providers: [.apt(["libelf-dev"])]),
+        .systemLibrary(
+            name: "CCompression", pkgConfig: "liblzma",
+            providers: [.apt(["liblzma-dev", "libzstd-dev", "zlib1g-dev"])]),
+
+        // Pure Swift: policy, symbols, page walk, plan. No C imports.
+        .target(name: "WardenCore", dependencies: [.product(name: "Yams", package: "Yams")], swiftSettings: strict),
+        // libelf: symbol tables of vmlinux / .ko files and ELF core dumps.
+        .target(name: "ElfReader", dependencies: ["CElf", "WardenCore"], swiftSettings: strict),
+        // bzImage unpacking with the real xz / zstd / zlib decoders.
+        .target(name: "KernelImage", dependencies: ["CCompression", "WardenCore"], swiftSettings: strict),
+        // Guest memory from an ELF core or a live QEMU guest (shared RAM file + QMP).
+        .target(name: "GuestSources", dependencies: ["ElfReader", "WardenCore"], swiftSettings: strict),
+        // Guest memory and registers of a live Xen domain (libxenforeignmemory, libxenctrl, libxenstore).
+        .target(name: "XenInterop", dependencies: ["CXen", "WardenCore"], swiftSettings: strict),
+        // A generated guest (page tables + kernel image with real-layout kallsyms) for tests and the demo.
+        .target(name: "SyntheticGuest", dependencies: ["WardenCore"], swiftSettings: strict),
+        .executableTarget(
+            name: "warden",
+            dependencies: [
+                "WardenCore", "ElfReader", "KernelImage", "GuestSources", "XenInterop", "SyntheticGuest",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            resources: [.copy("Resources")],
+            swiftSettings: strict),
+
+        .testTarget(name: "WardenCoreTests", dependencies: ["WardenCore", "SyntheticGuest"], swiftSettings: strict),
+        .testTarget(name: "ElfReaderTests", dependencies: ["ElfReader"], resources: [.copy("Fixtures")], swiftSettings: strict),
+        .testTarget(name: "KernelImageTests", dependencies: ["KernelImage", "WardenCore"], swiftSettings: strict),
+        .testTarget(name: "GuestSourcesTests", dependencies: ["GuestSources", "SyntheticGuest"], swiftSettings: strict),
+        .testTarget(name: "WardenCLITests", dependencies: ["warden"], swiftSettings: strict),
+        // Real Debian kernels booted under QEMU TCG; skipped with a reason when QEMU or the kernels are missing.
+        .testTarget(
+            name: "IntegrationTests",
+            dependencies: ["WardenCore", "ElfReader", "KernelImage", "GuestSources"],
+            swiftSettings: strict),
+    ]
+)

@@ -1,0 +1,37 @@
+import Testing
+import WardenCore
+
+@Suite struct SymbolTableTests {
+    let table = SymbolTable(
+        origin: .systemMap(path: "test"),
+        symbols: [
+            KernelSymbol(name: "sys_call_table", address: 0xffff_ffff_8220_0300, type: "R"),
+            KernelSymbol(name: "_text", address: 0xffff_ffff_8100_0000, type: "T"),
+            KernelSymbol(name: "helper", address: 0xffff_ffff_8100_1000, type: "t"),
+            KernelSymbol(name: "helper", address: 0xffff_ffff_c000_1000, type: "T", module: "ext4"),
+            KernelSymbol(name: "helper", address: 0xffff_ffff_8100_2000, type: "T"),
+        ])
+
+    @Test func lookupPrefersGlobalKernelSymbols() {
+        #expect(table.symbol(named: "helper")?.address == 0xffff_ffff_8100_2000)
+        #expect(table.symbol(named: "missing") == nil)
+    }
+
+    @Test func nextKernelAddressIgnoresModules() {
+        #expect(table.nextKernelAddress(after: 0xffff_ffff_8100_2000) == 0xffff_ffff_8220_0300)
+        #expect(table.nextKernelAddress(after: 0xffff_ffff_8220_0300) == nil)
+    }
+
+    @Test func containingSymbolGivesOffset() throws {
+        let hit = try #require(table.kernelSymbol(containing: 0xffff_ffff_8100_1010))
+        #expect(hit.symbol.name == "helper")
+        #expect(hit.offset == 0x10)
+        #expect(table.kernelSymbol(containing: 0x1000) == nil)
+    }
+
+    @Test func systemMapTextIsZeroPaddedAndSorted() {
+        let lines = table.systemMapText().split(separator: "\n")
+        #expect(lines.first == "ffffffff81000000 T _text")
+        #expect(lines.last == "ffffffffc0001000 T helper\t[ext4]")
+    }
+}
