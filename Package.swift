@@ -53,11 +53,15 @@ let package = Package(
         .testTarget(name: "ElfReaderTests", dependencies: ["ElfReader"], resources: [.copy("Fixtures")], swiftSettings: strict),
         .testTarget(name: "KernelImageTests", dependencies: ["KernelImage", "WardenCore"], swiftSettings: strict),
         .testTarget(name: "GuestSourcesTests", dependencies: ["GuestSources", "SyntheticGuest"], swiftSettings: strict),
-        .testTarget(name: "WardenCLITests", dependencies: ["warden"], swiftSettings: strict),
+        .testTarget(
+            name: "WardenCLITests",
+            dependencies: ["warden", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            swiftSettings: strict),
         // Real Debian kernels booted under QEMU TCG; skipped with a reason when QEMU or the kernels are missing.
         .testTarget(
             name: "IntegrationTests",
-            dependencies: ["WardenCore", "ElfReader", "KernelImage", "GuestSources"],
+            dependencies: ["WardenCore", "KernelImage", "GuestSources", "warden"],
             swiftSettings: strict),
+        .testTarget(name: "XenInteropTests", dependencies: ["XenInterop", "WardenCore"], swiftSettings: strict),
     ]
 )

@@ -1,0 +1,78 @@
+extension ProtectionPlan {
+    /// Version of the JSON plan schema (documented in docs/plan-json.md). Bump on any incompatible change.
+    public static let jsonSchemaVersion = 1
+
+    /// The plan as one JSON document. Addresses and frame numbers are hex strings; sizes, offsets
+    /// and lengths are numbers. `gfn * 4096 + offset` is the guest-physical address of the first
+    /// protected byte in that frame.
+    public func renderJSON() -> String {
+        let kernelObject = JSONValue.object([
+            ("textBase", .string(hex(kernel.textBase))), ("kaslrSlide", .string(hex(kernel.kaslrSlide))),
+            ("physicalBase", .string(hex(kernel.physicalBase))), ("pagingLevels", .number(UInt64(kernel.pagingLevels))),
+        ])
+        let targetObjects = targets.map { planned -> JSONValue in
+            let target = planned.target
+            return .object([
+                ("symbol", .string(target.extent.description)),
+                ("rule", .string(target.rule)),
+                ("policy", .string(target.location.description)),
+                ("va", .string(hex(planned.virtualAddress))),
+                ("size", .number(planned.size)),
+                ("sizeSource", .string(planned.sizeSource.rawValue)),
+                ("source", .string(planned.symbolSource)),
+                ("action", .string(target.action.rawValue)),
+                ("access", .array(target.access.sorted().map { .string($0.rawValue) })),
+                ("optional", .bool(target.optional)),
+                ("writers", .array(target.writers.map { .string($0.function) })),
+                ("frames", .array(planned.frames.map { span in
+                    .object([("gfn", .string(hex(span.gfn))), ("offset", .number(span.offset)), ("length", .number(span.length))])
+                })),
+            ])
+        }
+        let document = JSONValue.object([
+            ("schema", .number(UInt64(Self.jsonSchemaVersion))),
+            ("kernel", kernelObject),
+            ("targets", .array(targetObjects)),
+            ("warnings", .array(warnings.map { .string($0) })),
+            ("summary", .object([("targets", .number(UInt64(targets.count))), ("frames", .number(UInt64(distinctFrames)))])),
+        ])
+        return document.serialized() + "\n"
+    }
+}
+
+/// A minimal JSON value with key order kept, so output is stable and diffable.
+enum JSONValue {
+    case string(String)
+    case number(UInt64)
+    case bool(Bool)
+    case array([JSONValue])
+    case object([(String, JSONValue)])
+
+    func serialized() -> String {
+        switch self {
+        case .string(let text): Self.quote(text)
+        case .number(let value): String(value)
+        case .bool(let value): value ? "true" : "false"
+        case .array(let items): "[" + items.map { $0.serialized() }.joined(separator: ",") + "]"
+        case .object(let members): "{" + members.map { Self.quote($0.0) + ":" + $0.1.serialized() }.joined(separator: ",") + "}"
+        }
+    }
+
+    static func quote(_ text: String) -> String {
+        var out = "\""
+        for scalar in text.unicodeScalars {
+            switch scalar {
+            case "\"": out += "\\\""
+            case "\\": out += "\\\\"
+            case "\n": out += "\\n"
+            case "\r": out += "\\r"
+            case "\t": out += "\\t"
+            case _ where scalar.value < 0x20:
+                let code = String(scalar.value, radix: 16)
+                out += "\\u" + String(repeating: "0", count: 4 - code.count) + code
+            default: out.unicodeScalars.append(scalar)
+            }
+        }
+        return out + "\""
+    }
+}

@@ -1,0 +1,44 @@
+extension ProtectionPlan {
+    /// The human-readable plan: one block per target, then warnings and a summary line.
+    public func renderText() -> String {
+        var lines: [String] = []
+        lines.append(
+            "kernel: _text \(hex(kernel.textBase)) (KASLR slide \(hex(kernel.kaslrSlide))), "
+                + "physical base \(hex(kernel.physicalBase)), \(kernel.pagingLevels)-level paging")
+        if let source = targets.first?.symbolSource { lines.append("symbols: \(source)") }
+        for planned in targets {
+            let target = planned.target
+            lines.append("")
+            lines.append(
+                "\(target.extent)  \(target.action.rawValue)  \(PlanError.accessText(target))"
+                    + (target.optional ? "  (optional)" : ""))
+            lines.append(
+                "  virtual \(hex(planned.virtualAddress))-\(hex(planned.virtualAddress + planned.size)), "
+                    + "\(planned.size) bytes (\(planned.sizeSource.rawValue))")
+            lines.append("  rule \(target.rule) at \(target.location)")
+            if !target.writers.isEmpty {
+                lines.append("  trusted writers: " + target.writers.map(\.function).joined(separator: ", "))
+            }
+            lines.append("  frames: " + describeFrames(planned))
+        }
+        for warning in warnings { lines.append("warning: \(warning)") }
+        lines.append("")
+        lines.append(
+            "summary: \(targets.count) targets, \(distinctFrames) distinct guest frames, "
+                + "\(warnings.count) optional targets absent")
+        return lines.joined(separator: "\n") + "\n"
+    }
+
+    private func describeFrames(_ planned: PlannedTarget) -> String {
+        if planned.frames.count <= 4 {
+            return planned.frames.map { "gfn \(hex($0.gfn)) +\(hex($0.offset)) \($0.length) bytes" }
+                .joined(separator: "; ")
+        }
+        let runs = planned.frameRuns
+        let shown = runs.prefix(6).map { run in
+            run.count == 1 ? "gfn \(hex(run.first))" : "gfn \(hex(run.first))-\(hex(run.first + UInt64(run.count) - 1))"
+        }
+        let more = runs.count > 6 ? ", … (\(runs.count - 6) more runs)" : ""
+        return "\(planned.frames.count) frames in \(runs.count) run\(runs.count == 1 ? "" : "s"): " + shown.joined(separator: ", ") + more
+    }
+}

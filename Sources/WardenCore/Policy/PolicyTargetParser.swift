@@ -1,0 +1,192 @@
+import Yams
+
+/// What makes two targets "the same": one symbol (with or without an explicit length) or one
+/// start/end pair. Address overlap between different names is only knowable once addresses are.
+enum ExtentIdentity: Hashable {
+    case symbol(String)
+    case range(String, String)
+}
+
+extension TargetExtent {
+    var identity: ExtentIdentity {
+        switch self {
+        case .symbol(let name), .symbolWithLength(let name, _): .symbol(name)
+        case .range(let from, let to): .range(from, to)
+        }
+    }
+}
+
+extension PolicyNodeReader {
+    static let targetKeys = ["symbol", "range", "length", "access", "action", "optional", "writers"]
+    static let defaultAccess: Set<ProtectedAccess> = [.write]
+    /// Warden exists to write-protect; a target that only reports must say so.
+    static let defaultAction = PolicyAction.deny
+
+    mutating func targets(_ node: Node, policyName: String, fallback: SourceLocation) -> [ProtectedTarget] {
+        let expected = "a list of targets, each a mapping such as {symbol: sys_call_table}"
+        guard let items = list(node, path: "targets", expected: expected, fallback: fallback) else { return [] }
+        let listStart = location(of: node, else: fallback)
+        guard !items.isEmpty else {
+            report("targets", at: listStart, "the list is empty; a policy must protect at least one target")
+            return []
+        }
+        var result: [ProtectedTarget] = []
+        var firstIndex: [ExtentIdentity: (index: Int, target: ProtectedTarget)] = [:]
+        for (index, item) in items.enumerated() {
+            guard let target = target(item, index: index, policyName: policyName, fallback: listStart) else { continue }
+            // Two entries for one symbol in one file can only be an editing slip; which should win?
+            if let earlier = firstIndex[target.extent.identity] {
+                report(
+                    "targets[\(index)]", at: target.location,
+                    "'\(target.extent.identity.name)' is already protected by targets[\(earlier.index)] at line "
+                        + "\(earlier.target.location.line); merge the two entries into one")
+                continue
+            }
+            firstIndex[target.extent.identity] = (index, target)
+            result.append(target)
+        }
+        return result
+    }
+
+    private mutating func target(
+        _ node: Node, index: Int, policyName: String, fallback: SourceLocation
+    ) -> ProtectedTarget? {
+        let path = "targets[\(index)]"
+        let expected = "a target mapping such as {symbol: sys_call_table, action: deny}"
+        guard let fields = fields(of: node, path: path, allowed: Self.targetKeys, expected: expected, fallback: fallback)
+        else { return nil }
+        let at = location(of: node, else: fallback)
+        var valid = true
+
+        let extent = self.extent(fields, path: path, at: at)
+        valid = valid && extent != nil
+
+        var access = Self.defaultAccess
+        if let field = fields["access"] {
+            let parsed = self.access(field.value, path: "\(path).access", fallback: at)
+            access = parsed ?? access
+            valid = valid && parsed != nil
+        }
+        var action = Self.defaultAction
+        if let field = fields["action"] {
+            let parsed = self.action(field.value, path: "\(path).action", fallback: at)
+            action = parsed ?? action
+            valid = valid && parsed != nil
+        }
+        var optional = false
+        if let field = fields["optional"] {
+            let parsed = boolean(field.value, path: "\(path).optional", fallback: at)
+            optional = parsed ?? optional
+            valid = valid && parsed != nil
+        }
+        var writers: [WriterException] = []
+        if let field = fields["writers"] {
+            let parsed = self.writers(field.value, path: "\(path).writers", fallback: at)
+            writers = parsed ?? writers
+            valid = valid && parsed != nil
+            valid = checkWriters(field, action: action, access: access, path: "\(path).writers", fallback: at) && valid
+        }
+
+        guard valid, let extent else { return nil }
+        return ProtectedTarget(
+            extent: extent, access: access, action: action, optional: optional, writers: writers,
+            rule: "\(policyName)/\(extent)", location: at)
+    }
+
+    /// Exactly one of `symbol` / `range`; `length` only refines a symbol.
+    private mutating func extent(_ fields: [String: PolicyField], path: String, at: SourceLocation) -> TargetExtent? {
+        let symbolField = fields["symbol"]
+        let rangeField = fields["range"]
+        let lengthField = fields["length"]
+        if let rangeField, symbolField != nil {
+            report(
+                "\(path).range", at: location(of: rangeField.key, else: at),
+                "a target names either symbol or range, not both; split it into two targets")
+            return nil
+        }
+        if let rangeField {
+            if let lengthField {
+                report(
+                    "\(path).length", at: location(of: lengthField.key, else: at),
+                    "length applies only to symbol targets; a range already ends at its end symbol, so remove length")
+                return nil
+            }
+            return range(rangeField.value, path: "\(path).range", fallback: at)
+        }
+        guard let symbolField else {
+            report(
+                path, at: at,
+                "target names neither symbol nor range; add 'symbol: <name>' for one symbol or "
+                    + "'range: <start>..<end>' for the bytes between two symbols")
+            return nil
+        }
+        let name = symbolName(symbolField.value, path: "\(path).symbol", fallback: at)
+        guard let lengthField else { return name.map { .symbol($0) } }
+        let length = byteLength(lengthField.value, path: "\(path).length", fallback: at)
+        guard let name, let length else { return nil }
+        return .symbolWithLength(name, length)
+    }
+
+    /// `start..end`, half-open: the end symbol's first byte is not protected.
+    private mutating func range(_ node: Node, path: String, fallback: SourceLocation) -> TargetExtent? {
+        let form = "write the range as <start>..<end>, two symbol names around '..', such as _stext.._etext"
+        guard let text = text(node, path: path, expected: "a symbol range such as _stext.._etext", fallback: fallback)
+        else { return nil }
+        let at = location(of: node, else: fallback)
+        let parts = text.split(separator: "..", omittingEmptySubsequences: false)
+        // Symbols may contain '.', so "a...b" could split two ways; refuse to guess.
+        guard parts.count == 2, !text.contains("...") else {
+            report(path, at: at, "'\(Self.clip(text))' is not a range; \(form)")
+            return nil
+        }
+        let from = parts[0].trimming(while: \.isWhitespace)
+        let to = parts[1].trimming(while: \.isWhitespace)
+        var valid = true
+        for (end, name) in [("start", from), ("end", to)] {
+            if let problem = Self.symbolNameProblem(name) {
+                report(path, at: at, "range \(end): \(problem)")
+                valid = false
+            }
+        }
+        guard valid else { return nil }
+        guard from != to else {
+            report(path, at: at, "range \(from)..\(to) is empty because it starts and ends at the same symbol; \(form)")
+            return nil
+        }
+        return .range(from: from, to: to)
+    }
+
+    /// Writer exceptions only make sense where writes are trapped and something would happen to them.
+    private mutating func checkWriters(
+        _ field: PolicyField, action: PolicyAction, access: Set<ProtectedAccess>, path: String, fallback: SourceLocation
+    ) -> Bool {
+        let at = location(of: field.key, else: fallback)
+        if action == .allow {
+            report(
+                path, at: at,
+                "writers have no effect with action allow, which already lets every write through silently; "
+                    + "remove writers or choose deny, alert or log")
+            return false
+        }
+        if !access.contains(.write) {
+            report(path, at: at, "writers excuse writes, but access does not trap write; add write to access or remove writers")
+            return false
+        }
+        return true
+    }
+}
+
+extension ExtentIdentity {
+    var name: String {
+        switch self {
+        case .symbol(let name): name
+        case .range(let from, let to): "\(from)..\(to)"
+        }
+    }
+}
+
+extension Substring {
+    fileprivate func trimming(while predicate: (Character) -> Bool) -> String {
+        String(drop(while: predicate).reversed().drop(while: predicate).reversed())
+    }
+}

@@ -1,0 +1,187 @@
+import Yams
+
+/// Reads of the policy format's own value types: names, lengths, actions, access lists, writers.
+extension PolicyNodeReader {
+    /// The only format version this Warden reads.
+    static let formatVersion = 1
+    /// Larger than any kernel object worth protecting; a bigger number is almost surely a typo.
+    static let maximumLength: UInt64 = 1 << 30
+    /// KSYM_NAME_LEN since Linux 6.1; older kernels used 128, so every real name fits.
+    static let maximumSymbolLength = 512
+    static let maximumPolicyNameLength = 64
+
+    mutating func version(_ node: Node, fallback: SourceLocation) -> Int? {
+        let at = location(of: node, else: fallback)
+        guard case .scalar(let scalar) = node, Self.kind(node) == .int else {
+            report("warden-policy", at: at, "expected the format version number 1; found \(Self.describe(node))")
+            return nil
+        }
+        guard Int(scalar.string) == Self.formatVersion else {
+            report(
+                "warden-policy", at: at,
+                "unsupported format version \(Self.clip(scalar.string)); this Warden reads version 1 only, "
+                    + "so write 'warden-policy: 1' and the fields described in policies/README.md")
+            return nil
+        }
+        return Self.formatVersion
+    }
+
+    /// Policy names prefix every rule name (`<policy>/<target>`), so they cannot contain '/'.
+    mutating func policyName(_ node: Node, fallback: SourceLocation) -> String? {
+        guard let name = text(node, path: "name", expected: "a policy name such as linux-kernel-core", fallback: fallback)
+        else { return nil }
+        let allowed = name.unicodeScalars.allSatisfy { Self.isASCIILetterOrDigit($0) || "._-".unicodeScalars.contains($0) }
+        let first = name.unicodeScalars.first
+        guard allowed, let first, Self.isASCIILetterOrDigit(first), name.count <= Self.maximumPolicyNameLength else {
+            report(
+                "name", at: location(of: node, else: fallback),
+                "'\(Self.clip(name))' is not a valid policy name; use 1 to \(Self.maximumPolicyNameLength) letters, "
+                    + "digits, '.', '_' or '-', starting with a letter or digit (it prefixes rule names such as "
+                    + "linux-kernel-core/idt_table)")
+            return nil
+        }
+        return name
+    }
+
+    mutating func symbolName(_ node: Node, path: String, fallback: SourceLocation) -> String? {
+        guard let name = text(node, path: path, expected: "a kernel symbol name", fallback: fallback) else { return nil }
+        if let problem = Self.symbolNameProblem(name) {
+            report(path, at: location(of: node, else: fallback), problem)
+            return nil
+        }
+        return name
+    }
+
+    /// Why `name` cannot be a kernel symbol, or nil if it can.
+    static func symbolNameProblem(_ name: String) -> String? {
+        let rule = "kernel symbol names use only letters, digits, '_', '.' and '$'"
+        guard let first = name.unicodeScalars.first else {
+            return "symbol name is empty; \(rule), for example sys_call_table"
+        }
+        if name.utf8.count > maximumSymbolLength {
+            return "symbol name is \(name.utf8.count) bytes long; kernel symbol names are at most "
+                + "\(maximumSymbolLength) bytes (KSYM_NAME_LEN)"
+        }
+        if let bad = name.unicodeScalars.first(where: { !isSymbolCharacter($0) }) {
+            let code = "U+" + String(bad.value, radix: 16, uppercase: true)
+            return "'\(clip(name))' contains \(bad.properties.isWhitespace ? "whitespace" : "'\(bad)'") (\(code)); \(rule)"
+        }
+        if ("0"..."9").contains(first) {
+            return "'\(clip(name))' starts with a digit, which no kernel symbol does; name the symbol, "
+                + "Warden finds its address in the guest"
+        }
+        return nil
+    }
+
+    /// Bytes after a symbol: decimal or 0x hex only, because YAML 1.1 would read 0755 as octal and
+    /// accepts 0b, 0o, '_' and base-60 forms nobody expects in a length.
+    mutating func byteLength(_ node: Node, path: String, fallback: SourceLocation) -> UInt64? {
+        let at = location(of: node, else: fallback)
+        let examples = "write a byte count in decimal (4096) or 0x hex (0x1000)"
+        guard case .scalar(let scalar) = node, Self.kind(node) == .int || Self.kind(node) == .float else {
+            report(path, at: at, "expected a byte count; found \(Self.describe(node)); \(examples)")
+            return nil
+        }
+        let text = scalar.string
+        let limit = "at most 1 GiB (0x40000000) and greater than 0"
+        var digits = Substring(text)
+        var radix = 10
+        if digits.hasPrefix("0x") {
+            digits = digits.dropFirst(2)
+            radix = 16
+        }
+        guard !text.hasPrefix("-") else {
+            report(path, at: at, "length \(Self.clip(text)) is negative; lengths are \(limit)")
+            return nil
+        }
+        guard !digits.isEmpty, digits.allSatisfy({ $0.isASCII && (radix == 16 ? $0.isHexDigit : $0.isWholeNumber) }) else {
+            report(path, at: at, "'\(Self.clip(text))' is not a supported number notation; \(examples)")
+            return nil
+        }
+        guard radix == 16 || digits.count == 1 || !digits.hasPrefix("0") else {
+            report(path, at: at, "'\(Self.clip(text))' has a leading zero, which YAML reads as octal; \(examples)")
+            return nil
+        }
+        guard let value = UInt64(digits, radix: radix), value <= Self.maximumLength else {
+            report(path, at: at, "length \(Self.clip(text)) is too large; lengths are \(limit)")
+            return nil
+        }
+        guard value > 0 else {
+            report(path, at: at, "length is 0; lengths are \(limit) (omit length to use the symbol's own size)")
+            return nil
+        }
+        return value
+    }
+
+    mutating func action(_ node: Node, path: String, fallback: SourceLocation) -> PolicyAction? {
+        let choices = PolicyAction.allCases.map(\.rawValue).joined(separator: ", ")
+        guard let word = text(node, path: path, expected: "one of \(choices)", fallback: fallback) else { return nil }
+        guard let action = PolicyAction(rawValue: word) else {
+            report(path, at: location(of: node, else: fallback), "unknown action '\(Self.clip(word))'; allowed: \(choices)")
+            return nil
+        }
+        return action
+    }
+
+    mutating func access(_ node: Node, path: String, fallback: SourceLocation) -> Set<ProtectedAccess>? {
+        let choices = ProtectedAccess.allCases.map(\.rawValue).joined(separator: ", ")
+        let expected = "a list of accesses to trap, a non-empty subset of [\(choices)] such as [write]"
+        guard let items = list(node, path: path, expected: expected, fallback: fallback) else { return nil }
+        let listStart = location(of: node, else: fallback)
+        guard !items.isEmpty else {
+            report(path, at: listStart, "access list is empty, so nothing would be trapped; list at least one of \(choices)")
+            return nil
+        }
+        var result: Set<ProtectedAccess> = []
+        var valid = true
+        for (index, item) in items.enumerated() {
+            let itemPath = "\(path)[\(index)]"
+            guard let word = text(item, path: itemPath, expected: "one of \(choices)", fallback: listStart) else {
+                valid = false
+                continue
+            }
+            guard let access = ProtectedAccess(rawValue: word) else {
+                report(itemPath, at: location(of: item, else: listStart), "unknown access '\(Self.clip(word))'; allowed: \(choices)")
+                valid = false
+                continue
+            }
+            if !result.insert(access).inserted {
+                report(itemPath, at: location(of: item, else: listStart), "'\(word)' is listed twice; list each of \(choices) at most once")
+                valid = false
+            }
+        }
+        return valid ? result : nil
+    }
+
+    /// Trusted writer functions, each with its own location so a bad one can be pointed at.
+    mutating func writers(_ node: Node, path: String, fallback: SourceLocation) -> [WriterException]? {
+        let expected = "a list of kernel function names such as [text_poke_bp_batch]"
+        guard let items = list(node, path: path, expected: expected, fallback: fallback) else { return nil }
+        let listStart = location(of: node, else: fallback)
+        var result: [WriterException] = []
+        var valid = true
+        for (index, item) in items.enumerated() {
+            let itemPath = "\(path)[\(index)]"
+            let itemLocation = location(of: item, else: listStart)
+            guard let function = symbolName(item, path: itemPath, fallback: listStart) else {
+                valid = false
+                continue
+            }
+            if let earlier = result.first(where: { $0.function == function }) {
+                report(itemPath, at: itemLocation, "'\(function)' is already listed at line \(earlier.location.line); list each writer once")
+                valid = false
+                continue
+            }
+            result.append(WriterException(function: function, location: itemLocation))
+        }
+        return valid ? result : nil
+    }
+
+    private static func isASCIILetterOrDigit(_ scalar: Unicode.Scalar) -> Bool {
+        ("a"..."z").contains(scalar) || ("A"..."Z").contains(scalar) || ("0"..."9").contains(scalar)
+    }
+
+    private static func isSymbolCharacter(_ scalar: Unicode.Scalar) -> Bool {
+        isASCIILetterOrDigit(scalar) || scalar == "_" || scalar == "." || scalar == "$"
+    }
+}

@@ -1,0 +1,48 @@
+/// Why the running kernel's symbols could not be read from guest memory.
+public enum GuestSymbolsError: Error, Sendable, CustomStringConvertible {
+    case locator(KernelLocatorError)
+    case kallsyms(KallsymsError, source: String)
+    case textMismatch(mapped: UInt64, kallsyms: UInt64)
+
+    public var description: String {
+        switch self {
+        case .locator(let error): error.description
+        case .kallsyms(let error, let source): "kallsyms not recovered from \(source): \(error)"
+        case .textMismatch(let mapped, let kallsyms):
+            "the kernel mapping starts at 0x\(String(mapped, radix: 16)) but kallsyms puts _text at "
+                + "0x\(String(kallsyms, radix: 16)): the tables found are not this kernel's"
+        }
+    }
+}
+
+/// The running kernel of a guest: where it is, and its own symbol table decoded from its memory.
+public struct GuestKernel: Sendable {
+    public var location: LocatedKernel
+    public var symbols: SymbolTable
+    public var layout: KallsymsLayout
+
+    /// Locates the kernel through the page tables, copies its image mapping out, and decodes the
+    /// kallsyms tables in it. Costs follow the kernel's size, not the guest's RAM.
+    public static func read(
+        memory: any GuestPhysicalMemory, registers: [VCPURegisters]
+    ) throws(GuestSymbolsError) -> GuestKernel {
+        let location: LocatedKernel
+        do { location = try KernelLocator.locate(memory: memory, registers: registers) } catch {
+            throw .locator(error)
+        }
+        let space = AddressSpace(memory: memory, cr3: location.kernelCR3, fiveLevel: location.pagingLevels == 5)
+        let length = Int(location.imageMappingEnd - location.textBase)
+        let image = UnsafeMutableRawBufferPointer.allocate(byteCount: length, alignment: 4096)
+        defer { image.deallocate() }
+        space.copyMapped(from: location.textBase, into: image)
+        let tables: KallsymsTables
+        do { tables = try KallsymsFinder.find(in: UnsafeRawBufferPointer(image)) } catch {
+            throw .kallsyms(error, source: memory.sourceDescription)
+        }
+        let table = SymbolTable(origin: .guestMemory(source: memory.sourceDescription), symbols: tables.symbols)
+        if let text = table.symbol(named: "_text"), text.address != location.textBase {
+            throw .textMismatch(mapped: location.textBase, kallsyms: text.address)
+        }
+        return GuestKernel(location: location, symbols: table, layout: tables.layout)
+    }
+}

@@ -1,0 +1,36 @@
+import ArgumentParser
+import WardenCore
+
+extension Warden {
+    struct Plan: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Resolve a policy's protected symbols to the guest frames enforcement will write-protect.")
+
+        @Option(name: .customLong("policy"), help: "A policy file (YAML); repeat to combine several.")
+        var policies: [String] = []
+
+        @OptionGroup var guest: GuestSourceOptions
+
+        @Option(name: .customLong("symbols"), help: "A symbol file (System.map, kallsyms text, vmlinux/.ko ELF) instead of the guest's own kallsyms.")
+        var symbols: String?
+
+        @Flag(name: .customLong("json"), help: "Print the plan as JSON (schema 1, see docs/plan-json.md).")
+        var json = false
+
+        func validate() throws {
+            guard !policies.isEmpty else { throw ValidationError("give at least one --policy FILE") }
+            guard guest.isGiven else {
+                throw ValidationError("name a guest: --memory CORE, --qemu-ram FILE --qmp SOCK, or --domain D")
+            }
+        }
+
+        func run() async throws {
+            let policySet = try PolicySet.load(paths: policies)
+            let source = try guest.open()
+            let plan = try PlanPipeline.plan(
+                targets: policySet.targets, memory: source.memory, registers: try source.vcpuRegisters(),
+                symbolFile: symbols)
+            try StandardOutput.write(json ? plan.renderJSON() : plan.renderText())
+        }
+    }
+}

@@ -1,0 +1,87 @@
+import Foundation
+import Testing
+import WardenCore
+
+/// Real Debian kernels booted under QEMU TCG, one guest per configuration, one guest at a time.
+/// Each suite first checks the harness's ground truth, then Warden against it.
+@Suite("Real Debian kernels under QEMU", .serialized)
+struct RealKernelTests {
+    typealias Path = WardenChecks.MemoryPath
+
+    @Suite(
+        "6.1, KASLR, 4-level paging, PTI, 512 MiB", .serialized, .requiresGuest(.kaslrFourLevel),
+        .sharedGuest(.kaslrFourLevel), .timeLimit(.minutes(10)))
+    struct KaslrFourLevel {
+        let guest: RunningGuest
+        init() async throws { guest = try await SharedGuest.running() }
+
+        @Test func procKallsymsListsKernelAndModuleSymbols() throws {
+            try GroundTruthChecks.kallsymsListsKernelAndModuleSymbols(guest)
+        }
+        @Test func kaslrMovedTheKernel() async throws { try await GroundTruthChecks.kernelIsRandomised(guest) }
+        @Test func cr4ShowsFourLevelPaging() async throws { try await GroundTruthChecks.pagingDepthIsAsConfigured(guest) }
+        @Test func sysCallTableHoldsTheSyscallEntryPoints() async throws {
+            try await GroundTruthChecks.sysCallTableHoldsTheSyscallEntryPoints(guest)
+        }
+        @Test func dumpAndSharedRAMHoldTheSameBytes() async throws { try await GroundTruthChecks.dumpMatchesSharedRAM(guest) }
+        @Test(.requiresKallsymsFinder) func kallsymsFinderAgreesWithTheGuest() async throws {
+            try await ImageGroundTruth.guestSymbolsAreImageSymbolsPlusSlide(guest)
+        }
+
+        @Test(arguments: Path.allCases) func wardenLocatesTheKernel(via path: Path) async throws {
+            try await WardenChecks.locatesTheKernel(guest, via: path)
+        }
+        @Test(arguments: Path.allCases) func wardenPageWalkMatchesQEMU(via path: Path) async throws {
+            try await WardenChecks.pageWalkMatchesQEMU(guest, via: path)
+        }
+        @Test(arguments: Path.allCases) func wardenRecoversTheGuestKallsyms(via path: Path) async throws {
+            try await WardenChecks.recoversTheGuestKallsyms(guest, via: path)
+        }
+        @Test(.requiresKallsymsFinder) func wardenImageSymbolsMatchKallsymsFinder() async throws {
+            try await WardenChecks.imageSymbolsMatchKallsymsFinder(guest)
+        }
+        @Test(.requiresWardenExecutable, arguments: Path.allCases)
+        func wardenSymbolsCommandPrintsTheGuestKallsyms(via path: Path) async throws {
+            try await WardenCLIChecks.symbolsCommandPrintsTheGuestKallsyms(guest, via: path)
+        }
+        @Test(.requiresWardenExecutable, .requiresKallsymsFinder) func wardenSymbolsCommandReadsTheImage() async throws {
+            try await WardenCLIChecks.symbolsCommandReadsTheImage(guest)
+        }
+        @Test(.requiresWardenExecutable, arguments: Path.allCases)
+        func wardenPlanFramesAreWhereQEMUMapsTheTargets(via path: Path) async throws {
+            try await WardenCLIChecks.planFramesAreWhereQEMUMapsTheTargets(guest, via: path)
+        }
+    }
+
+    @Suite(
+        "6.1, 5-level paging (-cpu max), 1 GiB", .serialized, .requiresGuest(.fiveLevel),
+        .sharedGuest(.fiveLevel), .timeLimit(.minutes(10)))
+    struct FiveLevel {
+        let guest: RunningGuest
+        init() async throws { guest = try await SharedGuest.running() }
+
+        @Test func procKallsymsListsKernelAndModuleSymbols() throws {
+            try GroundTruthChecks.kallsymsListsKernelAndModuleSymbols(guest)
+        }
+        @Test func kaslrMovedTheKernel() async throws { try await GroundTruthChecks.kernelIsRandomised(guest) }
+        @Test func cr4ShowsFiveLevelPaging() async throws { try await GroundTruthChecks.pagingDepthIsAsConfigured(guest) }
+        @Test func sysCallTableHoldsTheSyscallEntryPoints() async throws {
+            try await GroundTruthChecks.sysCallTableHoldsTheSyscallEntryPoints(guest)
+        }
+        @Test func dumpAndSharedRAMHoldTheSameBytes() async throws { try await GroundTruthChecks.dumpMatchesSharedRAM(guest) }
+
+        @Test(arguments: Path.allCases) func wardenLocatesTheKernel(via path: Path) async throws {
+            try await WardenChecks.locatesTheKernel(guest, via: path)
+        }
+        @Test(arguments: Path.allCases) func wardenPageWalkMatchesQEMU(via path: Path) async throws {
+            try await WardenChecks.pageWalkMatchesQEMU(guest, via: path)
+        }
+        @Test(arguments: Path.allCases) func wardenRecoversTheGuestKallsyms(via path: Path) async throws {
+            try await WardenChecks.recoversTheGuestKallsyms(guest, via: path)
+        }
+        @Test(.requiresWardenExecutable, arguments: Path.allCases)
+        func wardenPlanFramesAreWhereQEMUMapsTheTargets(via path: Path) async throws {
+            try await WardenCLIChecks.planFramesAreWhereQEMUMapsTheTargets(guest, via: path)
+        }
+    }
+}
