@@ -37,6 +37,13 @@ let package = Package(
         .target(name: "GuestSources", dependencies: ["ElfReader", "WardenCore"], swiftSettings: strict),
         // Guest memory and registers of a live Xen domain (libxenforeignmemory, libxenctrl, libxenstore).
         .target(name: "XenInterop", dependencies: ["CXen", "WardenCore"], swiftSettings: strict),
+        // The vm_event ring macros of xen/io/ring.h, which Swift cannot import, as static-inline C.
+        .target(name: "CXenShims", dependencies: ["CXen"]),
+        // vm_event requests/responses as Swift values, over the real ring code (back side for Warden,
+        // front side for the hypervisor model and tests).
+        .target(name: "XenRing", dependencies: ["CXen", "CXenShims"], swiftSettings: strict),
+        // Alert model, text / JSON-lines rendering, RFC 5424 syslog, flood control.
+        .target(name: "Alerts", dependencies: ["WardenCore"], swiftSettings: strict),
         // A generated guest (page tables + kernel image with real-layout kallsyms) for tests and the demo.
         .target(name: "SyntheticGuest", dependencies: ["WardenCore"], swiftSettings: strict),
         .executableTarget(
@@ -62,6 +69,8 @@ let package = Package(
             name: "IntegrationTests",
             dependencies: ["WardenCore", "KernelImage", "GuestSources", "warden"],
             swiftSettings: strict),
+        .testTarget(name: "XenRingTests", dependencies: ["XenRing", "CXen", "CXenShims"], swiftSettings: strict),
+        .testTarget(name: "AlertsTests", dependencies: ["Alerts", "WardenCore"], swiftSettings: strict),
         .testTarget(name: "XenInteropTests", dependencies: ["XenInterop", "WardenCore"], swiftSettings: strict),
     ]
 )
