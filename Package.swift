@@ -13,6 +13,8 @@ let package = Package(
     platforms: [.macOS(.v15)],
     products: [
         .executable(name: "warden", targets: ["warden"]),
+        // For the nested Benchmarks package.
+        .library(name: "WardenKit", targets: ["WardenCore", "KernelImage", "SyntheticGuest"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.5.0"),
@@ -58,7 +60,7 @@ let package = Package(
 
         .testTarget(name: "WardenCoreTests", dependencies: ["WardenCore", "SyntheticGuest"], swiftSettings: strict),
         .testTarget(name: "ElfReaderTests", dependencies: ["ElfReader"], resources: [.copy("Fixtures")], swiftSettings: strict),
-        .testTarget(name: "KernelImageTests", dependencies: ["KernelImage", "WardenCore"], swiftSettings: strict),
+        .testTarget(name: "KernelImageTests", dependencies: ["KernelImage", "WardenCore", "SyntheticGuest"], swiftSettings: strict),
         .testTarget(name: "GuestSourcesTests", dependencies: ["GuestSources", "SyntheticGuest"], swiftSettings: strict),
         .testTarget(
             name: "WardenCLITests",

@@ -43,3 +43,14 @@ public struct BzImageHeader: Sendable, Equatable {
         guard payloadLength > 0 else { throw .notBzImage(path: path, reason: "payload_length is 0") }
     }
 }
+
+extension BzImageHeader {
+    /// The compressed payload inside `bytes`, bounds-checked again for bytes other than the parsed ones.
+    func payload(of bytes: [UInt8], path: String) throws(KernelImageError) -> ArraySlice<UInt8> {
+        let (end, overflow) = payloadFileOffset.addingReportingOverflow(payloadLength)
+        guard !overflow, payloadFileOffset >= 0, end <= bytes.count else {
+            throw .truncatedPayload(path: path, offset: payloadFileOffset, length: payloadLength, fileSize: bytes.count)
+        }
+        return bytes[payloadFileOffset..<end]
+    }
+}

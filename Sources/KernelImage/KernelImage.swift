@@ -17,20 +17,7 @@ public struct KernelImage: Sendable {
     public static let fileSizeLimit = 256 << 20
 
     public init(contentsOf path: String, decompressedLimit: Int = defaultDecompressedLimit) throws(KernelImageError) {
-        let bytes: [UInt8]
-        do {
-            let attributes = try FileManager.default.attributesOfItem(atPath: path)
-            let size = (attributes[.size] as? NSNumber)?.intValue ?? 0
-            guard size <= Self.fileSizeLimit else {
-                throw KernelImageError.notBzImage(path: path, reason: "\(size) bytes, larger than any bzImage")
-            }
-            bytes = [UInt8](try Data(contentsOf: URL(fileURLWithPath: path)))
-        } catch let error as KernelImageError {
-            throw error
-        } catch {
-            throw .unreadable(path: path, reason: error.localizedDescription)
-        }
-        try self.init(bzImage: bytes, path: path, decompressedLimit: decompressedLimit)
+        try self.init(bzImage: try Self.readFile(path), path: path, decompressedLimit: decompressedLimit)
     }
 
     /// Unpacks an in-memory bzImage; `path` only names it in errors and in the symbol origin.
@@ -38,22 +25,36 @@ public struct KernelImage: Sendable {
         throws(KernelImageError)
     {
         let header = try BzImageHeader(bytes: bytes, path: path)
-        let start = header.payloadFileOffset
-        let payload = bytes[start..<(start + header.payloadLength)]
+        let payload = try header.payload(of: bytes, path: path)
         let compression = try PayloadCompression.identify(payload, path: path)
-        // The last 4 payload bytes are the decompressed size (scripts/Makefile.lib size_append);
-        // only a capacity hint, never trusted past the limit.
-        var expectedSize = 0
-        if payload.count >= 4 {
-            expectedSize = payload.suffix(4).reversed().reduce(0) { $0 << 8 | Int($1) }
-        }
-        // Kernels compress about 5-8x; a larger claim is a lie, not worth reserving memory for.
-        expectedSize = min(expectedSize, payload.count.multipliedReportingOverflow(by: 64).partialValue)
         let decompressor = PayloadDecompressor(format: compression, path: path, limit: decompressedLimit)
         self.path = path
         self.header = header
         self.compression = compression
-        vmlinux = try decompressor.decompress(payload, expectedSize: expectedSize)
+        vmlinux = try decompressor.decompress(payload, expectedSize: Self.expectedSize(of: payload))
+    }
+
+    static func readFile(_ path: String) throws(KernelImageError) -> [UInt8] {
+        do {
+            let attributes = try FileManager.default.attributesOfItem(atPath: path)
+            let size = (attributes[.size] as? NSNumber)?.intValue ?? 0
+            guard size <= Self.fileSizeLimit else {
+                throw KernelImageError.notBzImage(path: path, reason: "\(size) bytes, larger than any bzImage")
+            }
+            return [UInt8](try Data(contentsOf: URL(fileURLWithPath: path)))
+        } catch let error as KernelImageError {
+            throw error
+        } catch {
+            throw .unreadable(path: path, reason: error.localizedDescription)
+        }
+    }
+
+    /// The last 4 payload bytes are the decompressed size (scripts/Makefile.lib size_append); only
+    /// a capacity hint, never trusted: kernels compress about 5-8x, so a larger claim is a lie.
+    static func expectedSize(of payload: ArraySlice<UInt8>) -> Int {
+        guard payload.count >= 4 else { return 0 }
+        let claimed = payload.suffix(4).reversed().reduce(0) { $0 << 8 | Int($1) }
+        return min(claimed, payload.count.multipliedReportingOverflow(by: 64).partialValue)
     }
 
     /// The kernel's own kallsyms tables, decoded from the vmlinux (link-time addresses).

@@ -28,7 +28,7 @@ enum SymbolFiles {
         let head = try FileHead.read(path: path, count: 0x210)
         if head.starts(with: [0x7F, 0x45, 0x4C, 0x46]) { return try ElfSymbolReader.load(path: path) }
         if head.count >= 0x206, Array(head[0x202..<0x206]) == Array("HdrS".utf8) {
-            return try KernelImage(contentsOf: path).symbolTable()
+            return try KernelImage.recoverSymbols(path: path).symbols
         }
         return try SymbolFileParser.load(path: path)
     }

@@ -25,7 +25,7 @@ extension Warden {
         func run() async throws {
             let table: SymbolTable
             if let image {
-                table = try KernelImage(contentsOf: image).symbolTable()
+                table = try KernelImage.recoverSymbols(path: image).symbols
             } else {
                 let source = try guest.open()
                 table = try GuestKernel.read(memory: source.memory, registers: source.vcpuRegisters()).symbols

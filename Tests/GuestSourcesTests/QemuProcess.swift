@@ -14,7 +14,7 @@ final class QemuProcess {
     private let process = Process()
 
     /// `machine` is pc or q35; `memory` a QEMU size such as "5G".
-    init(machine: String, memory: String, cpus: Int = 1, backendID: String = "ram0") throws {
+    init(machine: String, memory: String, cpus: Int = 1, backendID: String = "ram0", shared: Bool = true) throws {
         guard let executable = Self.executable else { throw QemuProcessError(message: "qemu-system-x86_64 not found") }
         let tag = UUID().uuidString.prefix(8)
         // /dev/shm keeps the (sparse) RAM file off the disk; the socket path must stay short.
@@ -23,7 +23,7 @@ final class QemuProcess {
         process.executableURL = URL(fileURLWithPath: executable)
         process.arguments = [
             "-machine", "\(machine),memory-backend=\(backendID)", "-m", memory, "-smp", "\(cpus)",
-            "-object", "memory-backend-file,id=\(backendID),size=\(memory),mem-path=\(ramFile),share=on",
+            "-object", "memory-backend-file,id=\(backendID),size=\(memory),mem-path=\(ramFile),share=\(shared ? "on" : "off")",
             "-S", "-nographic", "-display", "none", "-monitor", "none", "-serial", "none", "-nodefaults",
             "-qmp", "unix:\(socket),server=on,wait=off",
         ]
@@ -43,7 +43,9 @@ final class QemuProcess {
 
     func stop() {
         if process.isRunning {
-            process.terminate()
+            // SIGKILL, not terminate(): QEMU inherits the test runner's signal mask, in which
+            // SIGTERM is blocked, so SIGTERM would stay pending forever.
+            kill(process.processIdentifier, SIGKILL)
             process.waitUntilExit()
         }
         try? FileManager.default.removeItem(atPath: ramFile)

@@ -72,6 +72,18 @@ struct RealQemuTests {
         }
     }
 
+    @Test func privatelyMappedBackendIsRefusedBecauseGuestWritesNeverReachTheFile() throws {
+        let qemu = try QemuProcess(machine: "pc", memory: "256M", shared: false)
+        defer { qemu.stop() }
+        do {
+            _ = try QemuLiveGuest(ramFile: qemu.ramFile, qmpSocket: qemu.socket)
+            Issue.record("a share=off backend was accepted")
+        } catch {
+            guard case .notShared(qemu.ramFile, "ram0") = error else { throw error }
+            #expect(error.description.contains("share=on"))
+        }
+    }
+
     @Test func dumpGuestMemoryProducesACoreWithTheSameBytesAndRegisters() throws {
         let qemu = try QemuProcess(machine: "pc", memory: "128M", cpus: 2)
         defer { qemu.stop() }

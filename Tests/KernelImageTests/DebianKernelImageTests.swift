@@ -34,6 +34,15 @@ struct DebianKernelImageTests {
         #expect(table.symbol(named: "__per_cpu_start")?.type == "A")
     }
 
+    @Test(arguments: DebianKernels.images)
+    func earlyStopRecoveryEqualsTheWholeImageAndDecodesLess(path: String) throws {
+        let whole = try KernelImage(contentsOf: path)
+        let early = try KernelImage.recoverSymbols(path: path)
+        #expect(early.symbols.symbols == (try whole.symbolTable()).symbols)
+        #expect(early.symbols.origin == .kernelImage(path: path))
+        #expect(early.decodedBytes < whole.vmlinux.count, "stopped before the end of the vmlinux")
+    }
+
     /// vmlinux-to-elf's `kallsyms-finder` prints exactly the kernel's kallsyms table, in table order:
     /// per-CPU symbols as `A` at their absolute offsets (scripts/kallsyms.c make_percpus_absolute
     /// stores them so), everything else at its link-time address. It adds no synthesized symbols.

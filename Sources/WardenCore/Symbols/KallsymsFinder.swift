@@ -12,6 +12,15 @@ public enum KallsymsFinder {
     /// Names walked while testing num_syms guesses, over the whole search.
     static let maximumCandidateSteps = 1 << 26
 
+    /// Bytes that every kallsyms token table contains (its single-digit tokens).
+    public static var anchor: [UInt8] { KallsymsTokenTable.digitRun }
+
+    /// True when `buffer` holds the anchor: a decoder that streams an image waits for it before
+    /// trying `find`. Uses the same vectorised search as `find`.
+    public static func containsAnchor(_ buffer: UnsafeRawBufferPointer) -> Bool {
+        !KallsymsBytes(raw: buffer).occurrences(of: KallsymsTokenTable.digitRun, limit: 1).isEmpty
+    }
+
     public static func find(in buffer: UnsafeRawBufferPointer) throws(KallsymsError) -> KallsymsTables {
         let bytes = KallsymsBytes(raw: buffer)
         let runs = bytes.occurrences(of: KallsymsTokenTable.digitRun, limit: maximumDigitRuns)

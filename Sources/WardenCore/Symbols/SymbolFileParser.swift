@@ -50,10 +50,13 @@ public enum SymbolFileParser {
         for line in text.split(omittingEmptySubsequences: false, whereSeparator: \.isNewline) {
             lineNumber += 1
             if line.allSatisfy({ $0 == " " || $0 == "\t" }) { continue }
-            if let package = placeholderPackage(line) {
-                throw .debianPlaceholder(path: path, package: package)
+            let parsed: KernelSymbol?
+            do { parsed = try parseLine(line, path: path, lineNumber: lineNumber) } catch {
+                // The placeholder's one line does not parse; say what the file is instead.
+                if let package = placeholderPackage(line) { throw .debianPlaceholder(path: path, package: package) }
+                throw error
             }
-            guard let symbol = try parseLine(line, path: path, lineNumber: lineNumber) else { continue }
+            guard let symbol = parsed else { continue }
             if symbol.module != nil { sawModule = true }
             symbols.append(symbol)
         }

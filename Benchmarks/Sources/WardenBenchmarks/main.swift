@@ -1,0 +1,69 @@
+import Benchmark
+import Foundation
+import KernelImage
+import SyntheticGuest
+import WardenCore
+
+// Figures for the planning stage, each with its baseline measured in the same run:
+//   kallsyms from a real Debian 6.1 vmlinuz vs kallsyms-finder and vs decompression alone;
+//   attach-plan (memory → kallsyms → linux-kernel-core targets → frames) on 512 MiB vs 6 GiB guests;
+//   page-walk translations per second, cold and through a TranslationCache.
+// Run: swift build -c release && swift run -c release --package-path Benchmarks
+
+guard let image = Inputs.vmlinuz(matching: "linux-image-6.1.0-") else {
+    print("no Debian 6.1 kernel in .cache/kernels: run scripts/setup --integration first")
+    exit(1)
+}
+// Peak RSS of whole processes, measured before this process grows: a spawned child's peak starts
+// from its parent's at exec time.
+let residentKiB = Inputs.warden.flatMap { warden in
+    Inputs.kallsymsFinder.flatMap { finder in
+        ChildProcess.run(warden, ["symbols", "--image", image]).flatMap { ours in
+            ChildProcess.run(finder, [image]).map { (ours.maxResidentKiB, $0.maxResidentKiB) }
+        }
+    }
+}
+let decompressed = try KernelImage(contentsOf: image)
+let policy = try Policy.load(path: Inputs.kernelCorePolicy)
+let targets = try PolicySet(policies: [policy]).targets
+let small = try KernelTransplant(vmlinux: decompressed.vmlinux, ramSize: 512 << 20, physicalBase: 0x100_0000, hole: nil)
+// 6 GiB of RAM with the PCI hole below 4 GiB and the kernel placed at 5 GiB, as KASLR often does.
+let large = try KernelTransplant(
+    vmlinux: decompressed.vmlinux, ramSize: (6 << 30) + (512 << 20), physicalBase: 5 << 30,
+    hole: PhysicalRange(start: 0xE000_0000, end: 1 << 32))
+
+func attachPlan(_ guest: KernelTransplant) throws -> ProtectionPlan {
+    let kernel = try GuestKernel.read(memory: guest.memory, registers: guest.registers)
+    let space = AddressSpace(memory: guest.memory, cr3: kernel.location.kernelCR3, fiveLevel: false)
+    return try Planner(symbols: kernel.symbols, space: space, kernel: KernelFacts(kernel.location)).plan(targets)
+}
+
+let kernelSpace = AddressSpace(memory: small.memory, cr3: small.registers[0].cr3, fiveLevel: false)
+let textAddresses = (0..<4096).map { KernelLocator.linkTimeTextBase + UInt64($0) * 0x1_1000 % (24 << 20) }
+
+let suite = BenchmarkSuite(name: "warden") { suite in
+    suite.benchmark("kallsyms: warden, vmlinuz 6.1 → symbol table", settings: Iterations(5)) {
+        _ = try KernelImage.recoverSymbols(path: image)
+    }
+    suite.benchmark("baseline: decompression alone (liblzma/libzstd)", settings: Iterations(5)) {
+        _ = try KernelImage(contentsOf: image)
+    }
+    if let finder = Inputs.kallsymsFinder {
+        suite.benchmark("baseline: kallsyms-finder 1.4.0 (subprocess)", settings: Iterations(2)) {
+            _ = ChildProcess.run(finder, [image])
+        }
+    }
+    suite.benchmark("attach-plan: 512 MiB guest", settings: Iterations(20)) { _ = try attachPlan(small) }
+    suite.benchmark("attach-plan: 6 GiB guest, kernel above 4 GiB", settings: Iterations(20)) { _ = try attachPlan(large) }
+    suite.benchmark("page walk: 4096 translations, cold", settings: Iterations(50)) {
+        for address in textAddresses { _ = try kernelSpace.translate(address) }
+    }
+    suite.benchmark("page walk: 4096 translations, cached", settings: Iterations(50)) {
+        var cache = TranslationCache(space: kernelSpace)
+        for address in textAddresses { _ = try cache.translate(address) }
+    }
+}
+
+var runner = BenchmarkRunner(suites: [suite], settings: parseArguments())
+try runner.run()
+Report.print(results: runner.results, image: image, plan: try attachPlan(small), residentKiB: residentKiB)
