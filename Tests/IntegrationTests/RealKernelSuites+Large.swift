@@ -53,6 +53,9 @@ extension RealKernelTests {
         func wardenPlanFramesAreWhereQEMUMapsTheTargets(via path: Path) async throws {
             try await WardenCLIChecks.planFramesAreWhereQEMUMapsTheTargets(guest, via: path)
         }
+        @Test(.requiresWardenExecutable) func wardenPlansTheKernelCorePolicy() async throws {
+            try await WardenCLIChecks.kernelCorePlanResolvesEveryRequiredTarget(guest, via: .elfDump)
+        }
     }
 
     @Suite(
@@ -97,6 +100,9 @@ extension RealKernelTests {
         @Test(.requiresWardenExecutable, arguments: Path.allCases)
         func wardenPlanFramesAreWhereQEMUMapsTheTargets(via path: Path) async throws {
             try await WardenCLIChecks.planFramesAreWhereQEMUMapsTheTargets(guest, via: path)
+        }
+        @Test(.requiresWardenExecutable) func wardenPlansTheKernelCorePolicy() async throws {
+            try await WardenCLIChecks.kernelCorePlanResolvesEveryRequiredTarget(guest, via: .elfDump)
         }
     }
 }

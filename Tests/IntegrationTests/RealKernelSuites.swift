@@ -51,6 +51,9 @@ struct RealKernelTests {
         func wardenPlanFramesAreWhereQEMUMapsTheTargets(via path: Path) async throws {
             try await WardenCLIChecks.planFramesAreWhereQEMUMapsTheTargets(guest, via: path)
         }
+        @Test(.requiresWardenExecutable) func wardenPlansTheKernelCorePolicy() async throws {
+            try await WardenCLIChecks.kernelCorePlanResolvesEveryRequiredTarget(guest, via: .elfDump)
+        }
     }
 
     @Suite(
@@ -82,6 +85,9 @@ struct RealKernelTests {
         @Test(.requiresWardenExecutable, arguments: Path.allCases)
         func wardenPlanFramesAreWhereQEMUMapsTheTargets(via path: Path) async throws {
             try await WardenCLIChecks.planFramesAreWhereQEMUMapsTheTargets(guest, via: path)
+        }
+        @Test(.requiresWardenExecutable) func wardenPlansTheKernelCorePolicy() async throws {
+            try await WardenCLIChecks.kernelCorePlanResolvesEveryRequiredTarget(guest, via: .elfDump)
         }
     }
 }
