@@ -1,0 +1,94 @@
+import WardenCore
+
+/// One alert as one JSON object on one line (JSON Lines), schema `Alert.schemaVersion`.
+///
+/// Written by hand rather than with `JSONEncoder`: the field order is part of what readers see and
+/// diff, 64-bit addresses must be `0x…` strings, and absent optional fields are omitted, never null.
+/// `docs/alerts.md` documents each field; `docs/alert.schema.json` checks them.
+public enum JSONAlertRenderer {
+    /// The object, without the trailing newline.
+    public static func line(_ alert: Alert) -> String {
+        var object = JSONObjectWriter()
+        object.number("schema", Alert.schemaVersion)
+        object.string("time", alert.time.description)
+        object.string("action", alert.outcome.rawValue)
+        object.string("access", alert.access.rawValue)
+        object.object("domain") { domain in
+            domain.number("id", Int(alert.domain.id))
+            domain.string("name", alert.domain.name)
+        }
+        object.number("vcpu", Int(alert.vcpu))
+        object.symbolOffset("target", alert.target)
+        if let gla = alert.gla { object.string("gla", hexAddress(gla)) }
+        object.string("gpa", hexAddress(alert.gpa))
+        object.string("rip", hexAddress(alert.rip))
+        if let ripSymbol = alert.ripSymbol { object.symbolOffset("ripSymbol", ripSymbol) }
+        if let written = alert.written {
+            object.string("old", hexBytes(written.old))
+            object.string("new", hexBytes(written.new))
+        }
+        if let after = alert.after {
+            object.object("after") { snapshot in
+                snapshot.unsigned("offset", after.offset)
+                snapshot.string("bytes", hexBytes(after.bytes))
+            }
+        }
+        object.string("rule", alert.rule)
+        object.string("policy", alert.policy.description)
+        object.number("repeats", max(0, alert.repeats))
+        if alert.repeats > 0, let since = alert.repeatedSince { object.string("repeatedSince", since.description) }
+        return object.finished()
+    }
+}
+
+/// Appends `"name":value` members to one JSON object, in call order.
+struct JSONObjectWriter {
+    private var text = "{"
+    private var empty = true
+
+    mutating func string(_ name: String, _ value: String) { member(name, Self.quoted(value)) }
+    mutating func number(_ name: String, _ value: Int) { member(name, String(value)) }
+    mutating func unsigned(_ name: String, _ value: UInt64) { member(name, String(value)) }
+
+    mutating func object(_ name: String, _ build: (inout JSONObjectWriter) -> Void) {
+        var nested = JSONObjectWriter()
+        build(&nested)
+        member(name, nested.finished())
+    }
+
+    mutating func symbolOffset(_ name: String, _ value: SymbolOffset) {
+        object(name) { nested in
+            nested.string("symbol", value.symbol)
+            nested.unsigned("offset", value.offset)
+        }
+    }
+
+    func finished() -> String { text + "}" }
+
+    private mutating func member(_ name: String, _ value: String) {
+        text += (empty ? "" : ",") + Self.quoted(name) + ":" + value
+        empty = false
+    }
+
+    /// RFC 8259 string: `"` and `\` escaped, C0 controls as short or `\u00XX` escapes, and U+2028 /
+    /// U+2029 escaped too, because JavaScript-based readers treat them as line ends.
+    static func quoted(_ value: String) -> String {
+        var out = "\""
+        for scalar in value.unicodeScalars {
+            switch scalar {
+            case "\"": out += "\\\""
+            case "\\": out += "\\\\"
+            case "\n": out += "\\n"
+            case "\r": out += "\\r"
+            case "\t": out += "\\t"
+            case "\u{08}": out += "\\b"
+            case "\u{0C}": out += "\\f"
+            case _ where scalar.value < 0x20 || scalar.value == 0x7f || scalar == "\u{2028}" || scalar == "\u{2029}":
+                let digits = String(scalar.value, radix: 16)
+                out += "\\u" + String(repeating: "0", count: 4 - digits.count) + digits
+            default: out.unicodeScalars.append(scalar)
+            }
+        }
+        return out + "\""
+    }
+}
