@@ -12,9 +12,12 @@ let package = Package(
         .package(url: "https://github.com/google/swift-benchmark.git", from: "0.1.2"),
     ],
     targets: [
+        // The C loop over the same ring.h macros that the ring benchmark compares with.
+        .target(name: "RingBaseline"),
         .executableTarget(
             name: "WardenBenchmarks",
             dependencies: [
+                "RingBaseline",
                 .product(name: "WardenKit", package: "warden"),
                 .product(name: "Benchmark", package: "swift-benchmark"),
             ])

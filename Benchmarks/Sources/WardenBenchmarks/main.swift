@@ -38,6 +38,12 @@ func attachPlan(_ guest: KernelTransplant) throws -> ProtectionPlan {
     return try Planner(symbols: kernel.symbols, space: space, kernel: KernelFacts(kernel.location)).plan(targets)
 }
 
+let ring = try RingRoundTrip(policy: targets)
+guard try ring.runSwift() == RingRoundTrip.eventsPerRun, ring.runC() == RingRoundTrip.eventsPerRun else {
+    print("ring benchmark: the Swift and C paths did not deny every sys_call_table write")
+    exit(1)
+}
+
 let kernelSpace = AddressSpace(memory: small.memory, cr3: small.registers[0].cr3, fiveLevel: false)
 let textAddresses = (0..<4096).map { KernelLocator.linkTimeTextBase + UInt64($0) * 0x1_1000 % (24 << 20) }
 
@@ -55,6 +61,12 @@ let suite = BenchmarkSuite(name: "warden") { suite in
     }
     suite.benchmark("attach-plan: 512 MiB guest", settings: Iterations(20)) { _ = try attachPlan(small) }
     suite.benchmark("attach-plan: 6 GiB guest, kernel above 4 GiB", settings: Iterations(20)) { _ = try attachPlan(large) }
+    suite.benchmark("ring: 1M events decode → decide → respond, Swift", settings: Iterations(10)) {
+        _ = try ring.runSwift()
+    }
+    suite.benchmark("baseline: ring: 1M events, C loop over the ring.h macros", settings: Iterations(10)) {
+        _ = ring.runC()
+    }
     suite.benchmark("page walk: 4096 translations, cold", settings: Iterations(50)) {
         for address in textAddresses { _ = try kernelSpace.translate(address) }
     }

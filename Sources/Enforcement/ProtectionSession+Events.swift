@@ -1,0 +1,116 @@
+import Alerts
+import Hypervisor
+import WardenCore
+import XenRing
+
+extension ProtectionSession {
+    /// Serves the ring until `shouldStop` says so, then tears down. Waits in short slices so a
+    /// stop request (a signal) is seen within `pollMilliseconds`.
+    public func run(pollMilliseconds: Int32 = 100, shouldStop: () -> Bool) -> [HypervisorError] {
+        var failures: [HypervisorError] = []
+        while !shouldStop() {
+            do {
+                _ = try hypervisor.waitForRingEvent(milliseconds: pollMilliseconds)
+            } catch {
+                failures.append(error)
+                break
+            }
+            let drained = serveRing()
+            if !drained.isEmpty {
+                failures += drained
+                break
+            }
+        }
+        return failures + tearDown()
+    }
+
+    /// Answers every request now on the ring by policy, then notifies Xen once.
+    public func serveRing() -> [HypervisorError] {
+        drain { [unowned self] request in decide(request) }
+    }
+
+    /// Takes every request off the ring, answers each with `answer`, and notifies. Every request,
+    /// asynchronous ones too, gets a reply, or eight events fill the ring (reference §2).
+    func drain(_ answer: (VMEventRequest) -> VMEventResponse) -> [HypervisorError] {
+        guard ring != nil else { return [] }
+        var answered = 0
+        var failures: [HypervisorError] = []
+        repeat {
+            while let request = ring?.nextRequest() {
+                do {
+                    try ring?.put(answer(request))
+                } catch {
+                    failures.append(HypervisorError(operation: "ring response (\(error))", errno: 22))
+                }
+                answered += 1
+            }
+        } while ring?.finalCheckForRequests() == true
+        if answered > 0 {
+            do { try hypervisor.notifyRing() } catch { failures.append(error) }
+        }
+        return failures
+    }
+
+    /// One request → one response, by the decision engine's verdict.
+    func decide(_ request: VMEventRequest) -> VMEventResponse {
+        statistics.requests += 1
+        let reply = VMEventResponse.answering(request)
+        switch request.payload {
+        case .memAccess(let event) where request.reason == .memAccess:
+            return decideAccess(request, event, reply)
+        case .singlestep where request.reason == .singlestep:
+            return finishStep(request, reply)
+        default:
+            statistics.ignored += 1
+            return reply.resume()
+        }
+    }
+
+    private func decideAccess(_ request: VMEventRequest, _ event: MemAccessEvent, _ reply: VMEventResponse) -> VMEventResponse {
+        let access: ProtectedAccess = event.flags.contains(.write) ? .write : .execute
+        let rip = request.registers.rip
+        let gpa = event.gfn << 12 | (event.offset & 0xFFF)
+        switch engine.decide(gfn: event.gfn, offset: event.offset & 0xFFF, access: access, rip: rip) {
+        case .deny(let index, let offset):
+            statistics.denied += 1
+            emit(alert(request, event, access, engine.frames.plan.targets[index], offset, .denied))
+            return reply.deny()
+        case .allowOnce(let report):
+            statistics.allowedOnce += 1
+            var pending = PendingStep(gpa: gpa, old: readGuest(gpa, length: Self.reportedBytes), alert: nil,
+                                      snapshotStart: nil, snapshotLength: 0)
+            switch report {
+            case .silent:
+                statistics.collateral += 1
+            case .target(let index, let offset, let outcome):
+                let target = engine.frames.plan.targets[index]
+                if outcome == .alerted || outcome == .logged {
+                    pending.alert = alert(request, event, access, target, offset, outcome)
+                }
+                if outcome == .logged {
+                    pending.snapshotStart = gpa - min(offset, event.offset & 0xFFF)
+                    pending.snapshotLength = Int(min(target.size, Self.snapshotLimit))
+                }
+            }
+            stepping[request.vcpuID] = pending
+            return reply.allowOnce(unrestrictedView: ViewID.host.index)
+        }
+    }
+
+    private func finishStep(_ request: VMEventRequest, _ reply: VMEventResponse) -> VMEventResponse {
+        guard let pending = stepping.removeValue(forKey: request.vcpuID) else {
+            // A singlestep we did not ask for: release the vCPU and leave its view alone.
+            statistics.ignored += 1
+            return reply.resume()
+        }
+        if var alert = pending.alert {
+            alert.written = WrittenBytes(old: pending.old, new: readGuest(pending.gpa, length: pending.old.count))
+            if let start = pending.snapshotStart {
+                alert.after = ProtectedSnapshot(offset: alert.target.offset - (pending.gpa - start),
+                                                bytes: readGuest(start, length: pending.snapshotLength))
+            }
+            emit(alert)
+        }
+        return reply.restoreAfterStep(restrictedView: restrictedView.index)
+    }
+}
