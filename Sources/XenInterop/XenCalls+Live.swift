@@ -9,8 +9,9 @@ private let hvmSaveCodeCPU: UInt16 = 2
 private let noTransaction: xs_transaction_t = 0
 
 extension XenCalls {
-    /// The production table: every closure calls the real libxenctrl, libxenforeignmemory or
-    /// libxenstore function. With NULL loggers the libraries also print their own errors to stderr.
+    /// The production table: every closure calls the real libxenctrl, libxenevtchn,
+    /// libxenforeignmemory or libxenstore function (or `munmap`). With NULL loggers the libraries
+    /// also print their own errors to stderr.
     /// Close results are ignored: closes run from `deinit`, where a failure cannot be retried.
     public static let live = XenCalls(
         interfaceOpen: liveInterfaceOpen,
@@ -27,7 +28,11 @@ extension XenCalls {
         storeOpen: liveStoreOpen,
         storeClose: { xs_close($0.raw) },
         storeDirectory: liveStoreDirectory,
-        storeRead: liveStoreRead
+        storeRead: liveStoreRead,
+        domainControl: .live,
+        monitor: .live,
+        altp2m: .live,
+        eventChannel: .live
     )
 }
 

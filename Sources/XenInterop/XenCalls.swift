@@ -1,93 +1,58 @@
-/// An open libxenctrl interface (`xc_interface *`), as the table hands it out. `XenControl` owns it.
-public struct XenControlHandle {
-    public let raw: OpaquePointer
-    public init(raw: OpaquePointer) { self.raw = raw }
-}
+// The one table of C calls behind the Xen backend. `XenCalls.live` calls libxenctrl, libxenevtchn,
+// libxenforeignmemory and libxenstore; tests and the model of Xen pass their own closures.
+// Shapes are stable: the model-backed table implements exactly these. Entries that can fail throw
+// `XenError(operation: <C function name>, errno: <positive code>)`; closes and `fd` cannot fail.
+//
+// Read-only entries (flat, on `XenCalls`):
+//   interfaceOpen        () -> XenControlHandle                            xc_interface_open
+//   interfaceClose       (XenControlHandle) -> Void                        xc_interface_close
+//   nextDomainInfo       (xch, firstDomid) -> XenDomainInfo?               xc_domain_getinfolist
+//   maximumGPFN          (xch, domid) -> UInt64                            xc_domain_maximum_gpfn
+//   vcpuIsOnline         (xch, domid, vcpu) -> Bool                        xc_vcpu_getinfo
+//   vcpuContext          (xch, domid, vcpu) -> XenVCPUContext              xc_vcpu_getcontext
+//   hvmCPUState          (xch, domid, vcpu) -> XenHVMCPUState              xc_domain_hvm_getcontext_partial
+//   foreignMemoryOpen    () -> ForeignMemoryHandle                         xenforeignmemory_open
+//   foreignMemoryClose   (ForeignMemoryHandle) -> Void                     xenforeignmemory_close
+//   mapReadOnly          (fmem, domid, [gfn]) -> XenForeignMapping         xenforeignmemory_map
+//   unmap                (fmem, address, pages) -> Void                    xenforeignmemory_unmap
+//   storeOpen / storeClose / storeDirectory(path) / storeRead(path)       xs_open/xs_close/xs_directory/xs_read
+//
+// `domainControl: XenDomainControlCalls`:
+//   pause                (xch, domid) -> Void                              xc_domain_pause
+//   unpause              (xch, domid) -> Void                              xc_domain_unpause
+//   setAccessRequired    (xch, domid, Bool) -> Void                        xc_domain_set_access_required
+//   debugControl         (xch, domid, XenDebugOperation, vcpu) -> Void     xc_domain_debug_control
+//   hvmParamGet          (xch, domid, param: UInt32) -> UInt64             xc_hvm_param_get
+// `monitor: XenMonitorCalls`:
+//   enable               (xch, domid) -> XenMonitorRing(page, remotePort)  xc_monitor_enable
+//   disable              (xch, domid) -> Void                              xc_monitor_disable
+//   singlestep           (xch, domid, Bool) -> Void                        xc_monitor_singlestep
+//   getCapabilities      (xch, domid) -> UInt32 (1 << XEN_DOMCTL_MONITOR_EVENT_*)  xc_monitor_get_capabilities
+//   unmapRing            (page) -> Void                                    munmap(page, 4096)
+// `altp2m: XenAltp2mCalls` (views are EPTP indexes, UInt16):
+//   getDomainState       (xch, domid) -> Bool                              xc_altp2m_get_domain_state
+//   setDomainState       (xch, domid, Bool) -> Void                        xc_altp2m_set_domain_state
+//   createView           (xch, domid, MemoryAccess) -> UInt16              xc_altp2m_create_view
+//   destroyView          (xch, domid, view) -> Void                        xc_altp2m_destroy_view
+//   setMemAccess         (xch, domid, view, gfn, MemoryAccess) -> Void     xc_altp2m_set_mem_access
+//   getMemAccess         (xch, domid, view, gfn) -> MemoryAccess           xc_altp2m_get_mem_access
+//   setSuppressVE        (xch, domid, view, gfn, Bool) -> Void             xc_altp2m_set_suppress_ve
+//   switchToView         (xch, domid, view) -> Void                        xc_altp2m_switch_to_view
+//   setVisibility        (xch, domid, view, Bool) -> Void                  xc_altp2m_set_visibility
+//   getVCPUP2MIndex      (xch, domid, vcpu: UInt32) -> UInt16              xc_altp2m_get_vcpu_p2m_idx
+// `eventChannel: XenEventChannelCalls` (ports are evtchn_port_t, UInt32):
+//   open                 () -> EventChannelHandle                          xenevtchn_open
+//   close                (EventChannelHandle) -> Void                      xenevtchn_close
+//   fd                   (xce) -> Int32 (pollable)                         xenevtchn_fd
+//   bindInterdomain      (xce, domid, remotePort) -> localPort             xenevtchn_bind_interdomain
+//   unbind               (xce, port) -> Void                               xenevtchn_unbind
+//   pending              (xce) -> port                                     xenevtchn_pending
+//   unmask               (xce, port) -> Void                               xenevtchn_unmask
+//   notify               (xce, port) -> Void                               xenevtchn_notify
 
-/// An open libxenforeignmemory handle (`xenforeignmemory_handle *`). `ForeignMemory` owns it.
-public struct ForeignMemoryHandle {
-    public let raw: OpaquePointer
-    public init(raw: OpaquePointer) { self.raw = raw }
-}
-
-/// An open xenstore connection (`struct xs_handle *`). `XenStore` owns it.
-public struct XenStoreHandle {
-    public let raw: OpaquePointer
-    public init(raw: OpaquePointer) { self.raw = raw }
-}
-
-/// One domain as `xc_domain_getinfolist` reports it (xen/include/public/domctl.h,
-/// `struct xen_domctl_getdomaininfo`).
-public struct XenDomainInfo: Sendable, Equatable {
-    public var domid: UInt32
-    /// `XEN_DOMINF_hvm_guest`: an HVM (or PVH) guest, whose gfns are guest-physical frames.
-    public var isHVM: Bool
-    /// `XEN_DOMINF_dying`: the domain is being torn down and its memory is going away.
-    public var isDying: Bool
-    /// The highest vCPU id, or nil when the domain has no vCPUs (Xen reports
-    /// `XEN_INVALID_MAX_VCPU_ID`, xen/common/domctl.c `getdomaininfo`).
-    public var maxVCPUID: UInt32?
-    /// Pages currently allocated to the domain (`tot_pages`).
-    public var totalPages: UInt64
-
-    public init(domid: UInt32, isHVM: Bool, isDying: Bool = false, maxVCPUID: UInt32?, totalPages: UInt64) {
-        self.domid = domid
-        self.isHVM = isHVM
-        self.isDying = isDying
-        self.maxVCPUID = maxVCPUID
-        self.totalPages = totalPages
-    }
-}
-
-/// The registers `xc_vcpu_getcontext` gives for an HVM vCPU: Xen copies `guest_cr[0,3,4]` and the
-/// saved user registers (xen/arch/x86/domctl.c `arch_get_info_guest`).
-public struct XenVCPUContext: Sendable, Equatable {
-    public var cr0: UInt64
-    public var cr3: UInt64
-    public var cr4: UInt64
-    public var rip: UInt64
-
-    public init(cr0: UInt64, cr3: UInt64, cr4: UInt64, rip: UInt64) {
-        self.cr0 = cr0
-        self.cr3 = cr3
-        self.cr4 = cr4
-        self.rip = rip
-    }
-}
-
-/// The part of the HVM save record `CPU` (`struct hvm_hw_cpu`, xen/include/public/arch-x86/hvm/save.h)
-/// that `vcpu_guest_context` lacks: EFER, the IDT base and both GS bases.
-public struct XenHVMCPUState: Sendable, Equatable {
-    public var efer: UInt64
-    public var idtrBase: UInt64
-    public var gsBase: UInt64
-    /// `shadow_gs`, the IA32_KERNEL_GS_BASE MSR (swapped in by `swapgs`).
-    public var shadowGSBase: UInt64
-
-    public init(efer: UInt64, idtrBase: UInt64, gsBase: UInt64, shadowGSBase: UInt64) {
-        self.efer = efer
-        self.idtrBase = idtrBase
-        self.gsBase = gsBase
-        self.shadowGSBase = shadowGSBase
-    }
-}
-
-/// A read-only mapping of a batch of gfns, laid out page after page from `address`.
-public struct XenForeignMapping {
-    public let address: UnsafeRawPointer
-    /// One entry per requested gfn: 0 if mapped, else an errno (libxenforeignmemory stores it
-    /// negated, tools/libs/foreignmemory/linux.c; the sign is dropped here). A failed page must
-    /// never be touched: Linux privcmd leaves it unmapped and a read would raise SIGBUS.
-    public let pageErrors: [Int32]
-
-    public init(address: UnsafeRawPointer, pageErrors: [Int32]) {
-        self.address = address
-        self.pageErrors = pageErrors
-    }
-}
-
-/// Every libxenctrl, libxenforeignmemory and libxenstore operation Warden uses to read a live
-/// domain, as one table of closures. `XenCalls.live` calls the real C functions; tests pass a fake.
+/// Every libxenctrl, libxenevtchn, libxenforeignmemory and libxenstore operation Warden uses, as
+/// one table of closures: reading a live domain (flat entries) and enforcing (the four groups).
+/// `XenCalls.live` calls the real C functions; tests and the model of Xen pass their own.
 ///
 /// Each closure either returns a value or throws the `XenError` built from `errno` right after the
 /// failing C call. Handles are opened and closed only through the owners (`XenControl`,
@@ -131,6 +96,15 @@ public struct XenCalls: Sendable {
     /// The value of a xenstore node. The corresponding C function is `xs_read`.
     public var storeRead: @Sendable (XenStoreHandle, String) throws(XenError) -> String
 
+    /// Pause, access-required, debug control and HVM parameters (domctl and hvm_op).
+    public var domainControl: XenDomainControlCalls
+    /// The monitor vm_event ring and monitor options.
+    public var monitor: XenMonitorCalls
+    /// Alternate p2m views.
+    public var altp2m: XenAltp2mCalls
+    /// The event channel that signals the monitor ring.
+    public var eventChannel: XenEventChannelCalls
+
     public init(
         interfaceOpen: @escaping @Sendable () throws(XenError) -> XenControlHandle,
         interfaceClose: @escaping @Sendable (XenControlHandle) -> Void,
@@ -146,7 +120,11 @@ public struct XenCalls: Sendable {
         storeOpen: @escaping @Sendable () throws(XenError) -> XenStoreHandle,
         storeClose: @escaping @Sendable (XenStoreHandle) -> Void,
         storeDirectory: @escaping @Sendable (XenStoreHandle, String) throws(XenError) -> [String],
-        storeRead: @escaping @Sendable (XenStoreHandle, String) throws(XenError) -> String
+        storeRead: @escaping @Sendable (XenStoreHandle, String) throws(XenError) -> String,
+        domainControl: XenDomainControlCalls,
+        monitor: XenMonitorCalls,
+        altp2m: XenAltp2mCalls,
+        eventChannel: XenEventChannelCalls
     ) {
         self.interfaceOpen = interfaceOpen
         self.interfaceClose = interfaceClose
@@ -163,5 +141,9 @@ public struct XenCalls: Sendable {
         self.storeClose = storeClose
         self.storeDirectory = storeDirectory
         self.storeRead = storeRead
+        self.domainControl = domainControl
+        self.monitor = monitor
+        self.altp2m = altp2m
+        self.eventChannel = eventChannel
     }
 }

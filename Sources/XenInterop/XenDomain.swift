@@ -17,7 +17,8 @@ public final class XenDomain: GuestSource {
     public let info: XenDomainInfo
     /// Reads through libxenforeignmemory; a `XenDomainMemory`.
     public let memory: any GuestPhysicalMemory
-    private let control: XenControl
+    /// Internal so `XenHypervisor` shares this interface instead of opening a second one.
+    let control: XenControl
 
     private init(
         domid: UInt32,

@@ -1,7 +1,8 @@
 /// Owns an open libxenctrl interface and closes it when dropped.
 public struct XenControl: ~Copyable {
     public let calls: XenCalls
-    private let handle: XenControlHandle
+    /// Internal so `XenHypervisor` can pass it to the enforcement entries of `calls`.
+    let handle: XenControlHandle
 
     /// Opens the hypervisor interface (/dev/xen/privcmd). The corresponding C function is
     /// `xc_interface_open`.

@@ -3,7 +3,8 @@ import Synchronization
 import XenInterop
 
 /// An in-memory hypervisor behind a `XenCalls` table: domains with sparse RAM, xenstore names,
-/// vCPU registers, injectable errno failures, and a ledger of every handle and mapping.
+/// vCPU registers, injectable errno failures, and a ledger of every handle and mapping. Enforcement
+/// calls are logged with their arguments and answer from `FakeEnforcement` (FakeXen+Enforcement.swift).
 final class FakeXen: Sendable {
     static let pageSize = 4096
 
@@ -44,6 +45,10 @@ final class FakeXen: Sendable {
         var misuse: [String] = []
         /// Makes `mapReadOnly` return one per-page result fewer than asked (a broken table).
         var shortPageErrors = false
+        /// Every enforcement call, in order, with its arguments: `xc_altp2m_switch_to_view(3, 1)`.
+        var log: [String] = []
+        /// What the enforcement entries answer.
+        var xen = FakeEnforcement()
     }
 
     let state = Mutex(State())
@@ -163,7 +168,11 @@ final class FakeXen: Sendable {
             storeOpen: { () throws(XenError) in XenStoreHandle(raw: try self.open("xs", "xs_open")) },
             storeClose: { self.close("xs", $0.raw) },
             storeDirectory: { (xsh, path) throws(XenError) in try self.directory(xsh.raw, path) },
-            storeRead: { (xsh, path) throws(XenError) in try self.storeRead(xsh.raw, path) }
+            storeRead: { (xsh, path) throws(XenError) in try self.storeRead(xsh.raw, path) },
+            domainControl: domainControlCalls,
+            monitor: monitorCalls,
+            altp2m: altp2mCalls,
+            eventChannel: eventChannelCalls
         )
     }
 }

@@ -1,0 +1,140 @@
+import CXen
+import Glibc
+import Hypervisor
+
+/// What the host offers before any Xen call: the privcmd device and root.
+public struct XenHost: Sendable, Equatable {
+    public var hasPrivcmd: Bool
+    public var isRoot: Bool
+
+    public init(hasPrivcmd: Bool, isRoot: Bool) {
+        self.hasPrivcmd = hasPrivcmd
+        self.isRoot = isRoot
+    }
+
+    /// This process on this machine.
+    public static var current: XenHost {
+        XenHost(hasPrivcmd: access("/dev/xen/privcmd", F_OK) == 0, isRoot: geteuid() == 0)
+    }
+}
+
+/// An opened domain that passed preflight, and what the operator should still know.
+public struct XenPreflightReport {
+    public let hypervisor: XenHypervisor
+    public let warnings: [XenPreflightWarning]
+}
+
+/// The checks the controller runs before it changes anything in the guest. Each failure is a
+/// `XenPreflightError` that says what to fix.
+public enum XenPreflight {
+    /// `VM_EVENT_INTERFACE_VERSION` Warden's ring code is written for (xen/include/public/vm_event.h,
+    /// Xen 4.15 to 4.17).
+    public static let vmEventInterfaceVersion: UInt32 = 7
+    /// `VM_EVENT_INTERFACE_VERSION` in the headers this build used.
+    public static let headerVMEventInterfaceVersion = UInt32(VM_EVENT_INTERFACE_VERSION)
+
+    /// Checks the host, opens the domain and checks its altp2m and monitor support; reads only.
+    /// - Parameters:
+    ///   - nameOrID: the domain, by id or xenstore name.
+    ///   - calls: the C functions to use.
+    ///   - host: the privcmd device and root, checked first.
+    /// - Returns: the opened backend and any warnings.
+    /// The corresponding C function is `xc_altp2m_get_domain_state`.
+    public static func check(
+        _ nameOrID: String,
+        calls: XenCalls = .live,
+        host: XenHost = .current
+    ) throws(XenPreflightError) -> XenPreflightReport {
+        guard host.hasPrivcmd else { throw .noPrivcmd }
+        guard host.isRoot else { throw .notRoot }
+        let hypervisor: XenHypervisor
+        do throws(XenDomainError) {
+            hypervisor = try XenHypervisor.open(nameOrID, calls: calls)
+        } catch {
+            throw Self.openFailure(error)
+        }
+        return XenPreflightReport(hypervisor: hypervisor, warnings: try check(hypervisor))
+    }
+
+    /// Checks that altp2m works for the domain in `external` mode and that single-step monitoring is
+    /// available. Reads only.
+    /// - Returns: warnings for accepted but noteworthy states.
+    /// The corresponding C function is `xc_altp2m_get_domain_state`.
+    public static func check(_ hypervisor: XenHypervisor) throws(XenPreflightError) -> [XenPreflightWarning] {
+        let domid = hypervisor.domain
+        var warnings: [XenPreflightWarning] = []
+        let active: Bool
+        do throws(HypervisorError) {
+            active = try hypervisor.altp2mEnabled()
+        } catch {
+            // xen/arch/x86/hvm/hvm.c `do_altp2m_op`: EOPNOTSUPP without `altp2m=1` or VMX support,
+            // EINVAL when HVM_PARAM_ALTP2M is 0.
+            switch error.errno {
+            case EOPNOTSUPP: throw .altp2mUnsupported(domid: domid)
+            case EINVAL: throw .altp2mDisabled(domid: domid)
+            default: throw .xen(error)
+            }
+        }
+        switch try xenCall({ () throws(HypervisorError) in try hypervisor.hvmParameter(XenHVMParameter.altp2m) }) {
+        case 0: throw .altp2mDisabled(domid: domid)
+        case 1: throw .altp2mMixed(domid: domid)
+        case 2: break
+        case 3: warnings.append(.altp2mLimited(domid: domid))
+        case let value: throw .altp2mModeUnknown(domid: domid, value: value)
+        }
+        if active { warnings.append(.altp2mAlreadyActive(domid: domid)) }
+        let capabilities = try xenCall { () throws(HypervisorError) in try hypervisor.monitorCapabilities() }
+        guard capabilities & XenMonitorCapability.singlestep != 0 else {
+            throw .noSinglestep(domid: domid, capabilities: capabilities)
+        }
+        return warnings
+    }
+
+    /// Checks the vm_event interface version: the headers this build used, then the version Xen
+    /// stamped on a request (Xen drops responses of any other version, leaving the vCPU paused,
+    /// xen/common/vm_event.c `vm_event_resume`).
+    /// - Parameters:
+    ///   - stamped: `version` of the first request read from the ring.
+    ///   - headerVersion: the build's `VM_EVENT_INTERFACE_VERSION`; tests pass another.
+    /// The corresponding C constant is `VM_EVENT_INTERFACE_VERSION`.
+    public static func checkVMEventVersion(
+        stamped: UInt32,
+        headerVersion: UInt32 = headerVMEventInterfaceVersion
+    ) throws(XenPreflightError) {
+        guard headerVersion == vmEventInterfaceVersion else { throw .vmEventHeaderVersion(headerVersion) }
+        guard stamped == headerVersion else { throw .vmEventVersion(stamped: stamped) }
+    }
+
+    /// Explains a failed `enableMonitorRing`: EBUSY from xen/common/vm_event.c `vm_event_enable` (a
+    /// ring exists) and EOPNOTSUPP (no ring gfn) get their own messages.
+    /// The corresponding C function is `xc_monitor_enable`.
+    public static func ringEnableFailure(_ error: HypervisorError, domid: UInt32) -> XenPreflightError {
+        guard error.operation == "xc_monitor_enable" else { return .xen(error) }
+        switch error.errno {
+        case EBUSY: return .ringBusy(domid: domid)
+        case EOPNOTSUPP: return .noRingPage(domid: domid)
+        default: return .xen(error)
+        }
+    }
+
+    /// Opening privcmd without permission fails with EACCES or EPERM (tools/libs/call/linux.c opens
+    /// /dev/xen/privcmd read-write): that is the root check's message.
+    private static func openFailure(_ error: XenDomainError) -> XenPreflightError {
+        if case .xen(let xen) = error, ["xc_interface_open", "xenforeignmemory_open"].contains(xen.operation) {
+            switch xen.errno {
+            case ENOENT: return .noPrivcmd
+            case EACCES, EPERM: return .notRoot
+            default: break
+            }
+        }
+        return .domain(error)
+    }
+
+    private static func xenCall<T>(_ body: () throws(HypervisorError) -> T) throws(XenPreflightError) -> T {
+        do throws(HypervisorError) {
+            return try body()
+        } catch {
+            throw .xen(error)
+        }
+    }
+}

@@ -1,0 +1,101 @@
+import Glibc
+import Hypervisor
+
+/// Why Warden refuses to protect a domain, said so the operator can fix it.
+public enum XenPreflightError: Error, Equatable, Sendable, CustomStringConvertible {
+    /// No /dev/xen/privcmd: not a Xen dom0.
+    case noPrivcmd
+    /// Not running as root.
+    case notRoot
+    /// The domain could not be opened: not found, PV, dying, or a libxen failure.
+    case domain(XenDomainError)
+    /// altp2m ops answer EOPNOTSUPP: no `altp2m=1` on Xen's command line, or no VT-x with EPT.
+    case altp2mUnsupported(domid: UInt32)
+    /// HVM_PARAM_ALTP2M is 0 (`disabled`).
+    case altp2mDisabled(domid: UInt32)
+    /// HVM_PARAM_ALTP2M is 1 (`mixed`): the guest controls its own views.
+    case altp2mMixed(domid: UInt32)
+    /// HVM_PARAM_ALTP2M holds a value Xen 4.17 does not define (above 3).
+    case altp2mModeUnknown(domid: UInt32, value: UInt64)
+    /// `xc_monitor_get_capabilities` lacks the single-step bit (no Monitor Trap Flag).
+    case noSinglestep(domid: UInt32, capabilities: UInt32)
+    /// The vm_event headers Warden was built with are not interface version 7.
+    case vmEventHeaderVersion(UInt32)
+    /// Xen stamped another vm_event interface version on a request.
+    case vmEventVersion(stamped: UInt32)
+    /// `xc_monitor_enable` answered EBUSY: another process holds the monitor ring.
+    case ringBusy(domid: UInt32)
+    /// `xc_monitor_enable` answered EOPNOTSUPP: the domain has no monitor ring page.
+    case noRingPage(domid: UInt32)
+    /// Any other failed call.
+    case xen(HypervisorError)
+
+    public var description: String {
+        switch self {
+        case .noPrivcmd:
+            "/dev/xen/privcmd does not exist: Warden must run in a Xen dom0 (boot the host under Xen; "
+                + "the xen-privcmd driver provides the device)"
+        case .notRoot:
+            "Warden must run as root in dom0: /dev/xen/privcmd, /dev/xen/evtchn and the monitor and altp2m "
+                + "hypercalls are root-only"
+        case .domain(let error):
+            error.description
+        case .altp2mUnsupported(let domid):
+            "altp2m is unavailable for domain \(domid) (Xen answers EOPNOTSUPP): either Xen was not booted with "
+                + "`altp2m=1` (add it to the Xen command line, e.g. GRUB_CMDLINE_XEN_DEFAULT in /etc/default/grub, "
+                + "run update-grub and reboot), or the CPU lacks Intel VT-x with EPT (Xen 4.17 has altp2m only "
+                + "on Intel VT-x; AMD is not supported)"
+        case .altp2mDisabled(let domid):
+            "altp2m is disabled for domain \(domid) (HVM_PARAM_ALTP2M = 0): add the line "
+                + "`altp2m = \"external\"` to the domain's xl.cfg and restart the domain"
+        case .altp2mMixed(let domid):
+            "domain \(domid) uses altp2m = \"mixed\": the guest may create, switch and change its own views, so it "
+                + "could leave Warden's restricted view or lift its restrictions; set `altp2m = \"external\"` in "
+                + "the domain's xl.cfg and restart the domain"
+        case .altp2mModeUnknown(let domid, let value):
+            "domain \(domid) has HVM_PARAM_ALTP2M = \(value), which Xen 4.17 does not define; set "
+                + "`altp2m = \"external\"` in the domain's xl.cfg"
+        case .noSinglestep(let domid, let capabilities):
+            "Xen offers no single-step monitoring for domain \(domid) (monitor capabilities "
+                + "0x\(String(capabilities, radix: 16))): the CPU lacks the Monitor Trap Flag, which Warden needs "
+                + "to let one write through and protect the frame again"
+        case .vmEventHeaderVersion(let version):
+            "Warden was built against vm_event interface version \(version) but speaks version "
+                + "\(XenPreflight.vmEventInterfaceVersion) (Xen 4.15 to 4.17); rebuild it with Xen 4.17's headers"
+        case .vmEventVersion(let stamped):
+            "the hypervisor sends vm_event interface version \(stamped) but Warden speaks version "
+                + "\(XenPreflight.vmEventInterfaceVersion) (Xen 4.15 to 4.17): run Warden on a matching Xen"
+        case .ringBusy(let domid):
+            "the vm_event monitor ring of domain \(domid) is already in use (xc_monitor_enable: EBUSY). Another "
+                + "introspection tool holds it: commonly xen-access, a LibVMI-based tool such as DRAKVUF or the "
+                + "vmi-* examples, or a Warden that was killed. Stop that tool; if a killed Warden left the ring, "
+                + "run `warden release --domain \(domid)`"
+        case .noRingPage(let domid):
+            "domain \(domid) has no vm_event monitor ring page (HVM_PARAM_MONITOR_RING_PFN is 0, "
+                + "xc_monitor_enable: EOPNOTSUPP); create the domain with xl, which reserves one"
+        case .xen(let error):
+            "\(error.operation) failed: \(String(cString: strerror(error.errno))) (errno \(error.errno))"
+        }
+    }
+}
+
+/// Something Warden accepts but the operator should know.
+public enum XenPreflightWarning: Equatable, Sendable, CustomStringConvertible {
+    /// HVM_PARAM_ALTP2M is 3 (`limited`).
+    case altp2mLimited(domid: UInt32)
+    /// altp2m was already on before Warden touched the domain.
+    case altp2mAlreadyActive(domid: UInt32)
+
+    public var description: String {
+        switch self {
+        case .altp2mLimited(let domid):
+            "domain \(domid) uses altp2m = \"limited\": the guest may register #VE pages for itself. Warden leaves "
+                + "suppress-#VE set on the frames it protects, so their violations still reach dom0; "
+                + "`altp2m = \"external\"` in xl.cfg leaves the guest no altp2m control at all"
+        case .altp2mAlreadyActive(let domid):
+            "altp2m is already active on domain \(domid): another tool, or a killed Warden, may be using views; "
+                + "turning altp2m off when Warden stops destroys those views too (`warden release --domain "
+                + "\(domid)` cleans up after a killed Warden)"
+        }
+    }
+}
