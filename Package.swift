@@ -14,12 +14,13 @@ let package = Package(
     products: [
         .executable(name: "warden", targets: ["warden"]),
         // For the nested Benchmarks package.
-        .library(name: "WardenKit", targets: ["WardenCore", "KernelImage", "SyntheticGuest"]),
+        .library(name: "WardenKit", targets: ["WardenCore", "KernelImage", "SyntheticGuest", "XenRing", "Enforcement"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.5.0"),
         .package(url: "https://github.com/apple/swift-log.git", from: "1.6.0"),
         .package(url: "https://github.com/jpsim/Yams.git", from: "6.0.0"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.6.0"),
     ],
     targets: [
         // C libraries from Debian packages, imported as system libraries (headers and constants only).
@@ -38,12 +39,20 @@ let package = Package(
         // Guest memory from an ELF core or a live QEMU guest (shared RAM file + QMP).
         .target(name: "GuestSources", dependencies: ["ElfReader", "WardenCore"], swiftSettings: strict),
         // Guest memory and registers of a live Xen domain (libxenforeignmemory, libxenctrl, libxenstore).
-        .target(name: "XenInterop", dependencies: ["CXen", "WardenCore"], swiftSettings: strict),
+        .target(name: "XenInterop", dependencies: ["CXen", "WardenCore", "Hypervisor"], swiftSettings: strict),
         // The vm_event ring macros of xen/io/ring.h, which Swift cannot import, as static-inline C.
         .target(name: "CXenShims", dependencies: ["CXen"]),
         // vm_event requests/responses as Swift values, over the real ring code (back side for Warden,
         // front side for the hypervisor model and tests).
         .target(name: "XenRing", dependencies: ["CXen", "CXenShims"], swiftSettings: strict),
+        // The hypervisor boundary: Xen's primitives as one protocol (Xen backend and Xen 4.17 model).
+        .target(name: "Hypervisor", dependencies: ["WardenCore"], swiftSettings: strict),
+        // A model of Xen 4.17's altp2m + vm_event behaviour over a guest memory image.
+        .target(
+            name: "XenModel", dependencies: ["CXen", "Hypervisor", "XenRing", "XenInterop", "WardenCore", "SyntheticGuest"],
+            swiftSettings: strict),
+        // The controller: restricted view setup and teardown, the ring loop, decisions by policy.
+        .target(name: "Enforcement", dependencies: ["WardenCore", "Hypervisor", "XenRing", "Alerts"], swiftSettings: strict),
         // Alert model, text / JSON-lines rendering, RFC 5424 syslog, flood control.
         .target(name: "Alerts", dependencies: ["WardenCore"], swiftSettings: strict),
         // A generated guest (page tables + kernel image with real-layout kallsyms) for tests and the demo.
@@ -52,7 +61,9 @@ let package = Package(
             name: "warden",
             dependencies: [
                 "WardenCore", "ElfReader", "KernelImage", "GuestSources", "XenInterop", "SyntheticGuest",
+                "Hypervisor", "Enforcement", "Alerts", "XenModel",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "UnixSignals", package: "swift-service-lifecycle"),
                 .product(name: "Logging", package: "swift-log"),
             ],
             resources: [.copy("Resources")],
@@ -72,6 +83,13 @@ let package = Package(
             dependencies: ["WardenCore", "KernelImage", "GuestSources", "warden"],
             swiftSettings: strict),
         .testTarget(name: "XenRingTests", dependencies: ["XenRing", "CXen", "CXenShims"], swiftSettings: strict),
+        .testTarget(
+            name: "XenModelTests", dependencies: ["CXen", "XenModel", "Hypervisor", "XenRing", "XenInterop", "SyntheticGuest", "WardenCore"],
+            swiftSettings: strict),
+        .testTarget(
+            name: "EnforcementTests",
+            dependencies: ["Enforcement", "XenModel", "XenInterop", "Hypervisor", "XenRing", "Alerts", "SyntheticGuest", "WardenCore"],
+            swiftSettings: strict),
         .testTarget(name: "AlertsTests", dependencies: ["Alerts", "WardenCore"], swiftSettings: strict),
         .testTarget(name: "XenInteropTests", dependencies: ["XenInterop", "WardenCore"], swiftSettings: strict),
     ]

@@ -1,36 +1,69 @@
+import Alerts
 import ArgumentParser
+import Enforcement
 import Foundation
-import SyntheticGuest
 import WardenCore
+import XenModel
 
 extension Warden {
     struct Demo: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Run Warden on a generated guest: no Xen, no root, no real guest needed.",
+            abstract: "Run Warden end to end on a generated guest and a model of Xen 4.17: no Xen, no root.",
             discussion: """
-                Builds a synthetic x86-64 guest in memory (page tables, a kernel image with real-layout
-                kallsyms tables, KASLR), then plans the embedded linux-kernel-core policy against it:
-                the kernel is located from the page tables, its symbols are decoded from its own
-                kallsyms, and every target is walked down to guest frames.
+                Builds a synthetic x86-64 guest (page tables, a kernel image with real-layout kallsyms,
+                KASLR), plans the embedded linux-kernel-core policy from the guest's own kallsyms, sets up
+                the restricted altp2m view on the model of Xen 4.17, and lets the guest run: a rootkit
+                overwrites sys_call_table from three vCPUs (denied), the kernel's text_poke patches kernel
+                text (a trusted writer), and modprobe_path is rewritten (alerted). Alerts go to stdout; the
+                run ends with teardown and a check that the table is unchanged and the guest released.
                 """)
 
-        @Flag(name: .customLong("json"), help: "Print the plan as JSON (schema 1).")
-        var json = false
+        @OptionGroup var output: AlertOutputOptions
 
         @Flag(name: .customLong("five-level"), help: "Give the synthetic guest 5-level paging (CR4.LA57).")
         var fiveLevel = false
+
+        @Flag(name: .customLong("plan-only"), help: "Print the plan (text, or JSON schema 1 with --output json) and stop.")
+        var planOnly = false
 
         func run() async throws {
             guard let url = Bundle.module.url(forResource: "linux-kernel-core", withExtension: "yaml", subdirectory: "Resources")
             else { throw ValidationError("the embedded policy linux-kernel-core.yaml is missing from this build") }
             let policy = try Policy.parse(yaml: try String(contentsOf: url, encoding: .utf8), file: "embedded:linux-kernel-core.yaml")
-            var configuration = SyntheticGuest.Configuration()
-            configuration.fiveLevelPaging = fiveLevel
-            let guest = try SyntheticGuest(configuration)
-            let plan = try PlanPipeline.plan(
-                targets: try PolicySet(policies: [policy]).targets, memory: guest.memory,
-                registers: guest.vcpuRegisters(), symbolFile: nil)
-            try StandardOutput.write(json ? plan.renderJSON() : plan.renderText())
+            let scenario = try DemoScenario(policy: policy, fiveLevel: fiveLevel)
+            if planOnly {
+                try StandardOutput.write(output.format == .json ? scenario.plan.renderJSON() : scenario.plan.renderText())
+                return
+            }
+            let kernel = scenario.plan.kernel
+            note("guest: _text 0x\(String(kernel.textBase, radix: 16)) (KASLR slide 0x\(String(kernel.kaslrSlide, radix: 16))), "
+                + "\(kernel.pagingLevels)-level paging, symbols from its own kallsyms")
+            note("plan: \(scenario.plan.targets.count) targets on \(scenario.plan.distinctFrames) guest frames; protecting them in an altp2m view")
+            let tableBefore = scenario.read("sys_call_table", count: 451 * 8)
+            let alerts = try AlertOutput(output)
+            let session = ProtectionSession(
+                hypervisor: scenario.hypervisor, engine: scenario.engine, domain: AlertDomain(id: scenario.hypervisor.domain, name: "demo"),
+                report: alerts.report)
+            scenario.script()
+            let idle = ScenarioIdle(scenario)
+            let outcome = try await EnforcementDriver.run(session: session, alerts: alerts, until: { idle.check() })
+            try Run.finish(outcome)
+            let unchanged = scenario.read("sys_call_table", count: 451 * 8) == tableBefore
+            let released = scenario.model.snapshot()
+            note("sys_call_table unchanged: \(unchanged ? "yes" : "NO")")
+            note("guest released: altp2m \(released.altp2mActive ? "ON" : "off"), views \(released.views), "
+                + "paused vCPUs \(released.vmEventPauseCounts.filter { $0 > 0 }.count), ring \(released.ringPresent ? "PRESENT" : "gone")")
+            guard unchanged, !released.altp2mActive, !released.ringPresent else { throw ExitCode.failure }
         }
+
+        private func note(_ text: String) { FileHandle.standardError.write(Data("warden demo: \(text)\n".utf8)) }
     }
+}
+
+/// The demo's stop condition, checked on the enforcement thread.
+final class ScenarioIdle: @unchecked Sendable {
+    // Only the enforcement thread reads the model through this; the model itself is locked.
+    private let scenario: DemoScenario
+    init(_ scenario: DemoScenario) { self.scenario = scenario }
+    func check() -> Bool { scenario.guestIsIdle }
 }

@@ -30,16 +30,30 @@ import Testing
 }
 
 @Suite(.serialized) struct DemoEndToEndTests {
-    @Test func demoPlansTheEmbeddedPolicyOnTheSyntheticGuest() throws {
+    @Test func demoDeniesTheRootkitAlertsOnModprobePathAndReleasesTheGuest() throws {
         let result = try BuiltWarden.run(["demo"])
         #expect(result.status == 0, "stderr: \(result.standardError)")
-        #expect(result.standardOutput.contains("sys_call_table  deny  write"))
-        #expect(result.standardOutput.contains("KASLR slide 0x1e00000"))
-        #expect(result.standardOutput.contains("summary: "))
+        let lines = result.standardOutput.split(separator: "\n")
+        let denied = lines.filter { $0.contains("action=denied") && $0.contains("target=sys_call_table+") }
+        #expect(Set(denied.compactMap { $0.split(separator: " ").first { $0.hasPrefix("vcpu=") } }) == ["vcpu=1", "vcpu=2", "vcpu=3"])
+        #expect(lines.contains { $0.contains("action=alerted") && $0.contains("target=modprobe_path+0x0") && $0.contains("old=") })
+        #expect(!lines.contains { $0.contains("__text_poke") }, "the trusted writer passes without an alert")
+        #expect(result.standardError.contains("sys_call_table unchanged: yes"))
+        #expect(result.standardError.contains("guest released: altp2m off, views [], paused vCPUs 0, ring gone"))
     }
 
-    @Test func demoJSONFollowsSchemaOne() throws {
-        let result = try BuiltWarden.run(["demo", "--json", "--five-level"])
+    @Test func demoAlertsAsJSONLinesFollowSchemaOne() throws {
+        let result = try BuiltWarden.run(["demo", "--output", "json"])
+        #expect(result.status == 0, "stderr: \(result.standardError)")
+        let alerts = try result.standardOutput.split(separator: "\n").map { line in
+            try #require(try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any])
+        }
+        #expect(alerts.count == 4)
+        #expect(alerts.allSatisfy { $0["schema"] as? Int == 1 })
+    }
+
+    @Test func demoPlanOnlyPrintsThePlanJSON() throws {
+        let result = try BuiltWarden.run(["demo", "--plan-only", "--output", "json", "--five-level"])
         #expect(result.status == 0, "stderr: \(result.standardError)")
         let document = try #require(
             try JSONSerialization.jsonObject(with: Data(result.standardOutput.utf8)) as? [String: Any])
@@ -52,6 +66,13 @@ import Testing
         let lengths = frames.compactMap { $0["length"] as? Int }.reduce(0, +)
         #expect(lengths == table["size"] as? Int)
         #expect(frames.allSatisfy { ($0["gfn"] as? String)?.hasPrefix("0x") == true })
+    }
+
+    @Test func runWithoutXenExplainsWhatIsMissing() throws {
+        let policy = BuiltWarden.repository.appendingPathComponent("policies/linux-syscall-tables.yaml").path
+        let result = try BuiltWarden.run(["run", "--domain", "guest1", "--policy", policy])
+        #expect(result.status == 1)
+        #expect(result.standardError.contains("/dev/xen/privcmd"))
     }
 
     @Test func embeddedPolicyIsTheShippedOne() throws {

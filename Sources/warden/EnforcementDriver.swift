@@ -1,0 +1,61 @@
+import Alerts
+import Enforcement
+import Foundation
+import Hypervisor
+import Synchronization
+import UnixSignals
+import WardenCore
+
+/// Runs one enforcement session on a dedicated thread (the ring loop blocks in poll and must not
+/// hold a cooperative-pool thread), stopping on SIGINT, SIGTERM or SIGHUP or when `until` says so.
+/// Teardown runs on that same thread, on every path.
+enum EnforcementDriver {
+    final class StopFlag: Sendable {
+        private let stopped = Atomic<Bool>(false)
+        func stop() { stopped.store(true, ordering: .releasing) }
+        var isStopped: Bool { stopped.load(ordering: .acquiring) }
+    }
+
+    struct Outcome: Sendable {
+        var statistics: ProtectionSession.Statistics
+        var teardownFailures: [HypervisorError]
+    }
+
+    /// - Parameter until: checked between ring waits on the session thread, besides the stop flag.
+    static func run(
+        session: ProtectionSession, alerts: AlertOutput, until: @escaping @Sendable () -> Bool = { false }
+    ) async throws -> Outcome {
+        let flag = StopFlag()
+        let signals = await UnixSignalsSequence(trapping: .sigterm, .sigint, .sighup)
+        let watcher = Task {
+            for await _ in signals {
+                flag.stop()
+                return
+            }
+        }
+        defer { watcher.cancel() }
+        let box = SessionBox(session)
+        let outcome: Result<Outcome, ProtectionSession.SetupError> = await withCheckedContinuation { continuation in
+            let thread = Thread {
+                let session = box.session
+                let setUp = Result { () throws(ProtectionSession.SetupError) in try session.setUp() }
+                if case .failure(let error) = setUp {
+                    continuation.resume(returning: .failure(error))
+                    return
+                }
+                let failures = session.run { flag.isStopped || until() }
+                continuation.resume(returning: .success(Outcome(statistics: session.statistics, teardownFailures: failures)))
+            }
+            thread.name = "warden-enforcement"
+            thread.start()
+        }
+        alerts.flush()
+        return try outcome.get()
+    }
+
+    /// Hands the session to its thread: after that only the thread touches it.
+    final class SessionBox: @unchecked Sendable {
+        let session: ProtectionSession
+        init(_ session: ProtectionSession) { self.session = session }
+    }
+}

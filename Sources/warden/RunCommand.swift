@@ -1,0 +1,57 @@
+import Alerts
+import ArgumentParser
+import Enforcement
+import Foundation
+import WardenCore
+import XenInterop
+
+extension Warden {
+    struct Run: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Protect a live Xen HVM guest: write-protect the planned frames in an altp2m view and answer every violation by policy.",
+            discussion: """
+                Needs root in a Xen dom0, Xen booted with altp2m=1, an Intel VT-x/EPT host and the domain
+                configured with altp2m = "external". Stops on SIGINT, SIGTERM or SIGHUP and leaves the
+                guest running and unrestricted on every exit path.
+                """)
+
+        @Option(name: .customLong("domain"), help: "The Xen domain, by name or id.")
+        var domain: String
+
+        @Option(name: .customLong("policy"), help: "A policy file (YAML); repeat to combine several.")
+        var policies: [String] = []
+
+        @OptionGroup var output: AlertOutputOptions
+
+        func validate() throws {
+            guard !policies.isEmpty else { throw ValidationError("give at least one --policy FILE") }
+        }
+
+        func run() async throws {
+            let policySet = try PolicySet.load(paths: policies)
+            let report = try XenPreflight.check(domain)
+            for warning in report.warnings { FileHandle.standardError.write(Data("warden: warning: \(warning)\n".utf8)) }
+            let hypervisor = report.hypervisor
+            let kernel = try GuestKernel.read(memory: hypervisor.memory, registers: try hypervisor.vcpuRegisters())
+            let space = AddressSpace(memory: hypervisor.memory, cr3: kernel.location.kernelCR3, fiveLevel: kernel.location.pagingLevels == 5)
+            let plan = try Planner(symbols: kernel.symbols, space: space, kernel: KernelFacts(kernel.location)).plan(policySet.targets)
+            let alerts = try AlertOutput(output)
+            let session = ProtectionSession(
+                hypervisor: hypervisor, engine: DecisionEngine(frames: ProtectedFrames(plan: plan), symbols: kernel.symbols),
+                domain: AlertDomain(id: hypervisor.domain, name: domain), report: alerts.report)
+            FileHandle.standardError.write(Data("warden: protecting \(plan.distinctFrames) frames of domain \(domain)\n".utf8))
+            let outcome = try await EnforcementDriver.run(session: session, alerts: alerts)
+            try Self.finish(outcome)
+        }
+
+        static func finish(_ outcome: EnforcementDriver.Outcome) throws {
+            let s = outcome.statistics
+            FileHandle.standardError.write(Data(
+                "warden: \(s.requests) events, \(s.denied) denied, \(s.allowedOnce) allowed once (\(s.collateral) outside targets), \(s.alerts) alerts\n".utf8))
+            guard outcome.teardownFailures.isEmpty else {
+                throw ValidationError("teardown incomplete, run `warden release`: \(outcome.teardownFailures)")
+            }
+            FileHandle.standardError.write(Data("warden: guest released: unrestricted and running\n".utf8))
+        }
+    }
+}
