@@ -46,7 +46,7 @@ struct JSONObjectWriter {
     private var text = "{"
     private var empty = true
 
-    mutating func string(_ name: String, _ value: String) { member(name, Self.quoted(value)) }
+    mutating func string(_ name: String, _ value: String) { member(name, JSONString.quoted(value)) }
     mutating func number(_ name: String, _ value: Int) { member(name, String(value)) }
     mutating func unsigned(_ name: String, _ value: UInt64) { member(name, String(value)) }
 
@@ -66,29 +66,7 @@ struct JSONObjectWriter {
     func finished() -> String { text + "}" }
 
     private mutating func member(_ name: String, _ value: String) {
-        text += (empty ? "" : ",") + Self.quoted(name) + ":" + value
+        text += (empty ? "" : ",") + JSONString.quoted(name) + ":" + value
         empty = false
-    }
-
-    /// RFC 8259 string: `"` and `\` escaped, C0 controls as short or `\u00XX` escapes, and U+2028 /
-    /// U+2029 escaped too, because JavaScript-based readers treat them as line ends.
-    static func quoted(_ value: String) -> String {
-        var out = "\""
-        for scalar in value.unicodeScalars {
-            switch scalar {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\r": out += "\\r"
-            case "\t": out += "\\t"
-            case "\u{08}": out += "\\b"
-            case "\u{0C}": out += "\\f"
-            case _ where scalar.value < 0x20 || scalar.value == 0x7f || scalar == "\u{2028}" || scalar == "\u{2029}":
-                let digits = String(scalar.value, radix: 16)
-                out += "\\u" + String(repeating: "0", count: 4 - digits.count) + digits
-            default: out.unicodeScalars.append(scalar)
-            }
-        }
-        return out + "\""
     }
 }

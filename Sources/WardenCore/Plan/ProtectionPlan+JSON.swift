@@ -50,29 +50,11 @@ enum JSONValue {
 
     func serialized() -> String {
         switch self {
-        case .string(let text): Self.quote(text)
+        case .string(let text): JSONString.quoted(text)
         case .number(let value): String(value)
         case .bool(let value): value ? "true" : "false"
         case .array(let items): "[" + items.map { $0.serialized() }.joined(separator: ",") + "]"
-        case .object(let members): "{" + members.map { Self.quote($0.0) + ":" + $0.1.serialized() }.joined(separator: ",") + "}"
+        case .object(let members): "{" + members.map { JSONString.quoted($0.0) + ":" + $0.1.serialized() }.joined(separator: ",") + "}"
         }
-    }
-
-    static func quote(_ text: String) -> String {
-        var out = "\""
-        for scalar in text.unicodeScalars {
-            switch scalar {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\r": out += "\\r"
-            case "\t": out += "\\t"
-            case _ where scalar.value < 0x20:
-                let code = String(scalar.value, radix: 16)
-                out += "\\u" + String(repeating: "0", count: 4 - code.count) + code
-            default: out.unicodeScalars.append(scalar)
-            }
-        }
-        return out + "\""
     }
 }
