@@ -7,4 +7,5 @@
 #include <xenevtchn.h>
 #include <xenforeignmemory.h>
 #include <xenstore.h>
+#include <xentoollog.h>
 #include <xen/vm_event.h>

@@ -37,7 +37,7 @@ extension XenCalls {
 }
 
 private func liveInterfaceOpen() throws(XenError) -> XenControlHandle {
-    guard let raw = xc_interface_open(nil, nil, 0) else { throw .lastError("xc_interface_open") }
+    guard let raw = xc_interface_open(LibraryLog.quiet, LibraryLog.quiet, 0) else { throw .lastError("xc_interface_open") }
     return XenControlHandle(raw: raw)
 }
 
@@ -95,7 +95,7 @@ private func liveHVMCPUState(_ xch: XenControlHandle, _ domid: UInt32, _ vcpu: U
 }
 
 private func liveForeignMemoryOpen() throws(XenError) -> ForeignMemoryHandle {
-    guard let raw = xenforeignmemory_open(nil, 0) else { throw .lastError("xenforeignmemory_open") }
+    guard let raw = xenforeignmemory_open(LibraryLog.quiet, 0) else { throw .lastError("xenforeignmemory_open") }
     return ForeignMemoryHandle(raw: raw)
 }
 
