@@ -23,6 +23,9 @@ extension Warden {
         @Flag(name: .customLong("five-level"), help: "Give the synthetic guest 5-level paging (CR4.LA57).")
         var fiveLevel = false
 
+        @Flag(name: .customLong("hold"), help: "Keep the rootkit attacking until SIGINT, SIGTERM or SIGHUP, then tear down.")
+        var hold = false
+
         @Flag(name: .customLong("plan-only"), help: "Print the plan (text, or JSON schema 1 with --output json) and stop.")
         var planOnly = false
 
@@ -45,7 +48,8 @@ extension Warden {
                 hypervisor: scenario.hypervisor, engine: scenario.engine, domain: AlertDomain(id: scenario.hypervisor.domain, name: "demo"),
                 report: alerts.report)
             scenario.script()
-            let idle = ScenarioIdle(scenario)
+            let idle = ScenarioIdle(scenario, hold: hold)
+            if hold { note("protecting; the rootkit keeps trying until a signal stops Warden") }
             let outcome = try await EnforcementDriver.run(session: session, alerts: alerts, until: { idle.check() })
             try Run.finish(outcome)
             let unchanged = scenario.read("sys_call_table", count: 451 * 8) == tableBefore
@@ -60,10 +64,19 @@ extension Warden {
     }
 }
 
-/// The demo's stop condition, checked on the enforcement thread.
+/// The demo's stop condition, checked on the enforcement thread between ring waits: the scripted
+/// run ends when the guest is idle; with `--hold` the attack restarts instead and only a signal ends it.
 final class ScenarioIdle: @unchecked Sendable {
-    // Only the enforcement thread reads the model through this; the model itself is locked.
+    // Only the enforcement thread calls `check`; the model itself is locked.
     private let scenario: DemoScenario
-    init(_ scenario: DemoScenario) { self.scenario = scenario }
-    func check() -> Bool { scenario.guestIsIdle }
+    private let hold: Bool
+    init(_ scenario: DemoScenario, hold: Bool) {
+        self.scenario = scenario
+        self.hold = hold
+    }
+    func check() -> Bool {
+        guard hold else { return scenario.guestIsIdle }
+        scenario.attackAgainIfIdle()
+        return false
+    }
 }

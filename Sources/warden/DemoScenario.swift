@@ -53,6 +53,19 @@ struct DemoScenario {
             on: 0)
     }
 
+    /// For `--hold`: whenever the guest has gone quiet, the rootkit tries again on every vCPU but 0,
+    /// so requests keep arriving until Warden is stopped.
+    func attackAgainIfIdle() {
+        guard guestIsIdle else { return }
+        let hook = withUnsafeBytes(of: address("synthetic_function_7").littleEndian) { Array($0) }
+        for vcpu in 1..<model.vcpuCount {
+            _ = model.enqueue(
+                GuestInstruction(rip: address("synthetic_function_1", plus: 0x20),
+                                 write: GuestWrite(virtual: address("sys_call_table", plus: UInt64(vcpu) * 8), bytes: hook)),
+                on: vcpu)
+        }
+    }
+
     /// True once every scripted write has retired and no vCPU waits on the ring.
     var guestIsIdle: Bool {
         (0..<model.vcpuCount).allSatisfy { vcpu in

@@ -1,6 +1,7 @@
 import Alerts
 import Enforcement
 import Foundation
+import Glibc
 import Hypervisor
 import Synchronization
 import UnixSignals
@@ -26,6 +27,7 @@ enum EnforcementDriver {
         session: ProtectionSession, alerts: AlertOutput, until: @escaping @Sendable () -> Bool = { false }
     ) async throws -> Outcome {
         let flag = StopFlag()
+        unblockStopSignals()
         let signals = await UnixSignalsSequence(trapping: .sigterm, .sigint, .sighup)
         let watcher = Task {
             for await _ in signals {
@@ -51,6 +53,16 @@ enum EnforcementDriver {
         }
         alerts.flush()
         return try outcome.get()
+    }
+
+    /// A parent can start us with these signals blocked (Foundation's Process passes its mask on, and
+    /// so do shells for background jobs); blocked, they would stay pending and the guest would stay
+    /// protected with no way to stop us but SIGKILL. The enforcement thread inherits this mask.
+    static func unblockStopSignals() {
+        var set = sigset_t()
+        sigemptyset(&set)
+        for signal in [SIGTERM, SIGINT, SIGHUP] { sigaddset(&set, signal) }
+        pthread_sigmask(SIG_UNBLOCK, &set, nil)
     }
 
     /// Hands the session to its thread: after that only the thread touches it.
