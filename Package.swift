@@ -14,7 +14,8 @@ let package = Package(
     products: [
         .executable(name: "warden", targets: ["warden"]),
         // For the nested Benchmarks package.
-        .library(name: "WardenKit", targets: ["WardenCore", "KernelImage", "SyntheticGuest", "XenRing", "Enforcement"]),
+        .library(
+            name: "WardenKit", targets: ["WardenCore", "KernelImage", "SyntheticGuest", "XenRing", "Enforcement", "Hypervisor", "XenModel"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.5.0"),

@@ -13,10 +13,10 @@ enum Report {
 
     static func line(_ label: String, _ value: Double?, _ goal: String) {
         let figure = value.map { String(format: "%.2f", $0) } ?? "n/a"
-        Swift.print("  \(label.padding(toLength: 58, withPad: " ", startingAt: 0)) \(figure.padding(toLength: 9, withPad: " ", startingAt: 0)) goal \(goal)")
+        Swift.print("  \(label.padding(toLength: 70, withPad: " ", startingAt: 0)) \(figure.padding(toLength: 9, withPad: " ", startingAt: 0)) goal \(goal)")
     }
 
-    static func print(results: [BenchmarkResult], image: String, plan: ProtectionPlan, residentKiB: (Int, Int)?) {
+    static func print(results: [BenchmarkResult], image: String, plan: ProtectionPlan, residentKiB: (Int, Int)?, demoResidentKiB: Int?) {
         let warden = median(results, "kallsyms: warden")
         let decompression = median(results, "baseline: decompression")
         let finder = median(results, "baseline: kallsyms-finder")
@@ -34,6 +34,9 @@ enum Report {
         line("attach-plan 6 GiB ÷ 512 MiB", ratio(large, small), "≤ 1.2")
         line("ring decode → decide → respond, million events/s", ringSwift.map { 1000 / $0 }, "≥ 10")
         line("ring: Swift ÷ C loop over the same macros", ratio(ringSwift, ringC), "≤ 1.2")
+        line("attach on the model (synthetic guest, kernel-core policy), ms", median(results, "model: attach"), "-")
+        line("teardown on the model, ms", median(results, "model: teardown"), "-")
+        line("peak RSS of `warden demo` (controller + model + 64 MiB guest), MiB", demoResidentKiB.map { Double($0) / 1024 }, "≤ 30 (controller alone)")
         line("page-walk translations per second, cold (millions)", cold.map { 4096 / $0 / 1000 }, "-")
         line("page-walk translations per second, cached (millions)", cached.map { 4096 / $0 / 1000 }, "-")
         if let (ours, theirs) = residentKiB {

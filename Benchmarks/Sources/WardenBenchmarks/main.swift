@@ -16,6 +16,7 @@ guard let image = Inputs.vmlinuz(matching: "linux-image-6.1.0-") else {
 }
 // Peak RSS of whole processes, measured before this process grows: a spawned child's peak starts
 // from its parent's at exec time.
+let demoResidentKiB = Inputs.warden.flatMap { ChildProcess.run($0, ["demo"])?.maxResidentKiB }
 let residentKiB = Inputs.warden.flatMap { warden in
     Inputs.kallsymsFinder.flatMap { finder in
         ChildProcess.run(warden, ["symbols", "--image", image]).flatMap { ours in
@@ -44,6 +45,8 @@ guard try ring.runSwift() == RingRoundTrip.eventsPerRun, ring.runC() == RingRoun
     exit(1)
 }
 
+let attach = try ModelAttach(policy: targets)
+
 let kernelSpace = AddressSpace(memory: small.memory, cr3: small.registers[0].cr3, fiveLevel: false)
 let textAddresses = (0..<4096).map { KernelLocator.linkTimeTextBase + UInt64($0) * 0x1_1000 % (24 << 20) }
 
@@ -67,6 +70,16 @@ let suite = BenchmarkSuite(name: "warden") { suite in
     suite.benchmark("baseline: ring: 1M events, C loop over the ring.h macros", settings: Iterations(10)) {
         _ = ring.runC()
     }
+    suite.benchmark("model: attach (set up the restricted view), kernel-core policy", settings: Iterations(20)) { state in
+        let session = attach.session()
+        try state.measure { try? session.setUp() }
+        _ = session.tearDown()
+    }
+    suite.benchmark("model: teardown", settings: Iterations(20)) { state in
+        let session = attach.session()
+        try session.setUp()
+        try state.measure { _ = session.tearDown() }
+    }
     suite.benchmark("page walk: 4096 translations, cold", settings: Iterations(50)) {
         for address in textAddresses { _ = try kernelSpace.translate(address) }
     }
@@ -78,4 +91,4 @@ let suite = BenchmarkSuite(name: "warden") { suite in
 
 var runner = BenchmarkRunner(suites: [suite], settings: parseArguments())
 try runner.run()
-Report.print(results: runner.results, image: image, plan: try attachPlan(small), residentKiB: residentKiB)
+Report.print(results: runner.results, image: image, plan: try attachPlan(small), residentKiB: residentKiB, demoResidentKiB: demoResidentKiB)
