@@ -55,6 +55,12 @@ extension ProtectionSession {
     func decide(_ request: VMEventRequest) -> VMEventResponse {
         statistics.requests += 1
         let reply = VMEventResponse.answering(request)
+        // Xen stamps version 7 on every request and names one of the domain's vCPUs; anything else
+        // means the fields cannot be trusted (and Xen would discard the reply anyway).
+        guard request.version == VMEventInterface.version, Int(request.vcpuID) < vcpuCount else {
+            statistics.ignored += 1
+            return reply.resume()
+        }
         switch request.payload {
         case .memAccess(let event) where request.reason == .memAccess:
             return decideAccess(request, event, reply)
@@ -67,10 +73,26 @@ extension ProtectionSession {
     }
 
     private func decideAccess(_ request: VMEventRequest, _ event: MemAccessEvent, _ reply: VMEventResponse) -> VMEventResponse {
-        let access: ProtectedAccess = event.flags.contains(.write) ? .write : .execute
+        // A write or execute fault the restricted view really raises; anything else (a read, an access
+        // the frame's restriction permits, an unprotected frame) did not come from this view, and
+        // allowing it once would move the vCPU to the unrestricted view for nothing.
+        let access: ProtectedAccess
+        if event.flags.contains(.write) {
+            access = .write
+        } else if event.flags.contains(.execute) {
+            access = .execute
+        } else {
+            statistics.ignored += 1
+            return reply.resume()
+        }
         let rip = request.registers.rip
         let gpa = event.gfn << 12 | (event.offset & 0xFFF)
-        switch engine.decide(gfn: event.gfn, offset: event.offset & 0xFFF, access: access, rip: rip) {
+        let verdict = engine.decide(gfn: event.gfn, offset: event.offset & 0xFFF, access: access, rip: rip)
+        if verdict == .allowOnce(.silent), !viewTraps(access, gfn: event.gfn) {
+            statistics.ignored += 1
+            return reply.resume()
+        }
+        switch verdict {
         case .deny(let index, let offset):
             statistics.denied += 1
             emit(alert(request, event, access, engine.frames.plan.targets[index], offset, .denied))
@@ -94,6 +116,16 @@ extension ProtectionSession {
             }
             stepping[request.vcpuID] = pending
             return reply.allowOnce(unrestrictedView: ViewID.host.index)
+        }
+    }
+
+    /// Whether the restricted view faults `access` on frame `gfn` (setUp gives each frame one of these).
+    private func viewTraps(_ access: ProtectedAccess, gfn: UInt64) -> Bool {
+        switch engine.frames.accessByFrame[gfn] {
+        case .read?: true
+        case .readExecute?: access == .write
+        case .readWrite?: access == .execute
+        default: false
         }
     }
 

@@ -21,6 +21,8 @@ public final class ProtectionSession {
     public let engine: DecisionEngine
     public let domain: AlertDomain
     public internal(set) var restrictedView = ViewID.host
+    /// The domain's vCPUs at setup; a request naming another vCPU is not Xen's and is not acted on.
+    public internal(set) var vcpuCount = 0
     public internal(set) var statistics = Statistics()
     var ring: VMEventBackRing?
     var undo = UndoStack()
@@ -71,6 +73,7 @@ public final class ProtectionSession {
             }
         }
         let vcpus = try step("count vCPUs") { try hv.vcpuCount() }
+        vcpuCount = vcpus
         try step("pause") { try hv.pause() }
         paused = true
         let page = try step("enable the monitor ring") { try hv.enableMonitorRing() }

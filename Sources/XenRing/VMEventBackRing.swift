@@ -62,6 +62,28 @@ public struct VMEventBackRing: ~Copyable {
         guard placed != 0 else { throw .noOutstandingRequest }
     }
 
+    /// Why `putUnsolicited(_:)` wrote nothing.
+    public enum UnsolicitedResponseError: Error, Equatable, Sendable {
+        /// Xen has put a request on the ring that is not taken yet: its slot must not be overwritten.
+        case requestsWaiting
+        /// Every slot holds a response Xen has not consumed yet; notify Xen and try again.
+        case responseSlotsFull
+    }
+
+    /// Recovery only (`warden release`): publishes a response that answers no request on this ring — the
+    /// synthetic VCPU_PAUSED reply that releases a vCPU still paused for a reply from a controller that
+    /// died (reference §1.2). Xen acts on it only when that vCPU's vm_event pause count is above zero
+    /// (xen/common/vm_event.c `vm_event_resume`). Use it only on a ring freshly enabled on a paused domain,
+    /// notify, and then disable the ring: once Xen consumes a response it never asked for, its request
+    /// arithmetic counts more free slots than the ring has (RING_FREE_REQUESTS in xen/include/public/io/ring.h),
+    /// so the next requests would overwrite slots. Normal serving keeps using `put(_:)`, which refuses this.
+    public mutating func putUnsolicited(_ response: VMEventResponse) throws(UnsolicitedResponseError) {
+        var raw = response.raw
+        let placed = cxen_vm_event_back_put_unsolicited_response(&ring, &raw)
+        if placed < 0 { throw .requestsWaiting }
+        if placed == 0 { throw .responseSlotsFull }
+    }
+
     /// Re-arms the request notification and looks again (RING_FINAL_CHECK_FOR_REQUESTS): true means a
     /// request arrived meanwhile and must be handled before sleeping, or its wakeup would be lost.
     public mutating func finalCheckForRequests() -> Bool {

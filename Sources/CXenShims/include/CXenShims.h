@@ -61,6 +61,28 @@ static inline int cxen_vm_event_put_response(vm_event_back_ring_t *ring, const v
     return 1;
 }
 
+// Recovery only (`warden release`): a response with no request behind it, the "rescue reply" of a
+// controller that died with vCPUs paused for its replies. The normal path refuses this (see above), since
+// on a live ring it would overwrite an unread request. Here the ring is a fresh one (re-enabled after
+// xc_monitor_disable on a paused domain), so no request is expected; still, returns -1 and writes nothing
+// while any request is unread (req_prod != req_cons), and 0 while the slot still holds a response Xen has
+// not consumed: Xen's `vm_event_get_response` (xen/common/vm_event.c) publishes its consumer as
+// `sring->rsp_event = rsp_cons + 1`, so rsp_prod_pvt - (rsp_event - 1) responses are unread by Xen.
+// Afterwards Xen's private counters disagree (RING_FREE_REQUESTS exceeds RING_SIZE), so the caller
+// must disable the ring again instead of serving requests on it.
+static inline int cxen_vm_event_back_put_unsolicited_response(vm_event_back_ring_t *ring,
+                                                              const vm_event_response_t *rsp) {
+    if (ring->sring->req_prod != ring->req_cons)
+        return -1;
+    xen_rmb(); // read Xen's consumer after the producer check, as the slot reuse depends on it
+    if (ring->rsp_prod_pvt - (ring->sring->rsp_event - 1) >= RING_SIZE(ring))
+        return 0;
+    memcpy(RING_GET_RESPONSE(ring, ring->rsp_prod_pvt), rsp, sizeof(*rsp));
+    ring->rsp_prod_pvt++;
+    RING_PUSH_RESPONSES(ring);
+    return 1;
+}
+
 // RING_FINAL_CHECK_FOR_REQUESTS: a statement macro with a full barrier. Re-arms req_event, then looks
 // again, so a request that raced the re-arm is seen now instead of being lost before poll().
 static inline int cxen_vm_event_final_check_for_requests(vm_event_back_ring_t *ring) {

@@ -1,0 +1,42 @@
+import ArgumentParser
+import Enforcement
+import Foundation
+import XenInterop
+
+extension Warden {
+    struct Release: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Recover a domain after `warden run` was killed (SIGKILL): release its vCPUs and lift every restriction.",
+            discussion: """
+                Pauses the domain, replaces the orphaned monitor ring and answers every vCPU still waiting \
+                for a reply, then disables the ring, returns every vCPU to the host view, turns altp2m \
+                (and every view) and singlestep off, and unpauses. Safe on a domain that is not under \
+                Warden's control, and safe to repeat. Needs root in a Xen dom0. The report goes to stderr.
+                """)
+
+        @Option(name: .customLong("domain"), help: "The Xen domain, by name or id.")
+        var domain: String
+
+        func run() throws {
+            // The host checks of `warden run`'s preflight, and nothing more: release must also work on a
+            // domain whose altp2m state preflight would reject.
+            let host = XenHost.current
+            guard host.hasPrivcmd else { throw XenPreflightError.noPrivcmd }
+            guard host.isRoot else { throw XenPreflightError.notRoot }
+            let hypervisor = try XenHypervisor.open(domain)
+            let report = DomainRelease.release(hypervisor)
+            let lines = report.description.split(separator: "\n").map { "warden: release: \($0)\n" }.joined()
+            FileHandle.standardError.write(Data(lines.utf8))
+            guard report.succeeded else {
+                // ArgumentParser prints this on stderr and exits with status 1.
+                throw ValidationError("""
+                    domain \(domain) may still be restricted or paused: fix the cause of the failed steps \
+                    above and run `warden release --domain \(domain)` again (it is safe to repeat); if the \
+                    ring cannot be disabled (EBUSY), vCPUs are queued for ring space and only destroying \
+                    the domain frees them
+                    """)
+            }
+            FileHandle.standardError.write(Data("warden: domain \(domain) released: unrestricted and running\n".utf8))
+        }
+    }
+}
