@@ -53,7 +53,7 @@ let package = Package(
             name: "XenModel", dependencies: ["CXen", "Hypervisor", "XenRing", "XenInterop", "WardenCore", "SyntheticGuest"],
             swiftSettings: strict),
         // The controller: restricted view setup and teardown, the ring loop, decisions by policy.
-        .target(name: "Enforcement", dependencies: ["WardenCore", "Hypervisor", "XenRing", "Alerts"], swiftSettings: strict),
+        .target(name: "Enforcement", dependencies: ["CXen", "WardenCore", "Hypervisor", "XenRing", "Alerts"], swiftSettings: strict),
         // Alert model, text / JSON-lines rendering, RFC 5424 syslog, flood control.
         .target(name: "Alerts", dependencies: ["WardenCore"], swiftSettings: strict),
         // A generated guest (page tables + kernel image with real-layout kallsyms) for tests and the demo.

@@ -73,8 +73,11 @@ public struct ProtectedFrames: Sendable {
         guard low < gfns.count, gfns[low] == gfn else { return nil }
         // The smallest covering target decides: nested targets (a table inside rodata) share action
         // and access (the planner refuses conflicts), and the inner one names the write best.
+        // Indices, not a slice: a slice would retain the array on every event.
         var best: Span?
-        for span in spans[spanRanges[low]] where offset >= span.offset && offset - span.offset < span.length {
+        for position in spanRanges[low] {
+            let span = spans[position]
+            guard offset >= span.offset && offset - span.offset < span.length else { continue }
             if let current = best, targetSizes[current.targetIndex] <= targetSizes[span.targetIndex] { continue }
             best = span
         }

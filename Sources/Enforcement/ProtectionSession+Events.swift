@@ -1,4 +1,5 @@
 import Alerts
+import CXen
 import Hypervisor
 import WardenCore
 import XenRing
@@ -26,10 +27,49 @@ extension ProtectionSession {
 
     /// Answers every request now on the ring by policy, then notifies Xen once.
     public func serveRing() -> [HypervisorError] {
-        drain { [unowned self] request in decide(request) }
+        guard ring != nil else { return [] }
+        var raw = vm_event_request_t()
+        var answered = 0
+        var failures: [HypervisorError] = []
+        repeat {
+            while ring?.nextRawRequest(into: &raw) == true {
+                do {
+                    try ring?.putRaw(respond(raw))
+                } catch {
+                    failures.append(HypervisorError(operation: "ring response (\(error))", errno: 22))
+                }
+                answered += 1
+            }
+        } while ring?.finalCheckForRequests() == true
+        if answered > 0 {
+            do { try hypervisor.notifyRing() } catch { failures.append(error) }
+        }
+        return failures
     }
 
-    /// Takes every request off the ring, answers each with `answer`, and notifies. Every request,
+    /// The hot path: a write to a deny target (what a rootkit flood produces) is decided on the raw
+    /// request and answered with the raw reply; everything else is decoded and decided in full.
+    func respond(_ raw: vm_event_request_t) -> vm_event_response_t {
+        if raw.version == VMEventInterface.version, Int(raw.vcpu_id) < vcpuCount,
+            raw.reason == VMEventReason.memAccess.rawValue, raw.u.mem_access.flags & MemAccessFlags.write.rawValue != 0,
+            case .deny(let index, let offset) = engine.decide(
+                gfn: raw.u.mem_access.gfn, offset: raw.u.mem_access.offset & 0xFFF, access: .write, rip: raw.data.regs.x86.rip)
+        {
+            statistics.requests += 1
+            statistics.denied += 1
+            let request = VMEventRequest(raw)
+            if case .memAccess(let event) = request.payload {
+                emit(alert(request, event, .write, engine.frames.plan.targets[index], offset, .denied))
+            }
+            var response = VMEventRawReply.answering(raw)
+            VMEventRawReply.deny(&response)
+            return response
+        }
+        return decide(VMEventRequest(raw)).raw
+    }
+
+    /// Takes every request off the ring, answers each with `answer`, and notifies (teardown uses it
+    /// to release every waiting vCPU). Every request,
     /// asynchronous ones too, gets a reply, or eight events fill the ring (reference §2).
     func drain(_ answer: (VMEventRequest) -> VMEventResponse) -> [HypervisorError] {
         guard ring != nil else { return [] }

@@ -65,8 +65,10 @@ public struct DecisionEngine: Sendable {
         guard let (index, offsetInTarget) = frames.targetIndex(gfn: gfn, offset: offset) else { return .allowOnce(.silent) }
         let rule = rules[index]
         guard access == .write ? rule.trapsWrite : rule.trapsExecute else { return .allowOnce(.silent) }
-        if access == .write, writerRanges[rule.writers].contains(where: { $0.contains(rip) }) {
-            return .allowOnce(.target(index, offset: offsetInTarget, outcome: .allowedTrustedWriter))
+        if access == .write {
+            for position in rule.writers where writerRanges[position].contains(rip) {
+                return .allowOnce(.target(index, offset: offsetInTarget, outcome: .allowedTrustedWriter))
+            }
         }
         switch rule.action {
         case .deny: return .deny(target: index, offset: offsetInTarget)

@@ -34,7 +34,9 @@ struct RingRoundTrip {
         ).raw
     }
 
-    /// Warden's Swift path; returns the number of denied requests.
+    /// Warden's Swift path, as `ProtectionSession.respond` takes it for a write to a deny target
+    /// (the raw decision and raw reply; the alert it then emits is reporting, measured elsewhere).
+    /// Returns the number of denied requests.
     func runSwift() throws -> Int {
         let page = UnsafeMutableRawPointer.allocate(byteCount: 4096, alignment: 4096)
         defer { page.deallocate() }
@@ -46,15 +48,15 @@ struct RingRoundTrip {
         for _ in 0..<Self.eventsPerRun {
             _ = front.putRaw(request)
             guard back.nextRawRequest(into: &raw) else { continue }
-            let decoded = VMEventRequest(raw)
-            var response = VMEventResponse.answering(decoded).resume()
-            if case .memAccess(let event) = decoded.payload,
-                case .deny = engine.decide(gfn: event.gfn, offset: event.offset, access: .write, rip: decoded.registers.rip)
+            var response = VMEventRawReply.answering(raw)
+            if raw.reason == VMEventReason.memAccess.rawValue, raw.u.mem_access.flags & MemAccessFlags.write.rawValue != 0,
+                case .deny = engine.decide(
+                    gfn: raw.u.mem_access.gfn, offset: raw.u.mem_access.offset & 0xFFF, access: .write, rip: raw.data.regs.x86.rip)
             {
-                response = VMEventResponse.answering(decoded).deny()
+                VMEventRawReply.deny(&response)
                 denied += 1
             }
-            try back.putRaw(response.raw)
+            try back.putRaw(response)
             _ = front.nextRawResponse(into: &answer)
         }
         return denied
