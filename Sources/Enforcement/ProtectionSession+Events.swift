@@ -27,24 +27,7 @@ extension ProtectionSession {
 
     /// Answers every request now on the ring by policy, then notifies Xen once.
     public func serveRing() -> [HypervisorError] {
-        guard ring != nil else { return [] }
-        var raw = vm_event_request_t()
-        var answered = 0
-        var failures: [HypervisorError] = []
-        repeat {
-            while ring?.nextRawRequest(into: &raw) == true {
-                do {
-                    try ring?.putRaw(respond(raw))
-                } catch {
-                    failures.append(HypervisorError(operation: "ring response (\(error))", errno: 22))
-                }
-                answered += 1
-            }
-        } while ring?.finalCheckForRequests() == true
-        if answered > 0 {
-            do { try hypervisor.notifyRing() } catch { failures.append(error) }
-        }
-        return failures
+        drain { [unowned self] raw in respond(raw) }
     }
 
     /// The hot path: a write to a deny target (what a rootkit flood produces) is decided on the raw
@@ -68,17 +51,18 @@ extension ProtectionSession {
         return decide(VMEventRequest(raw)).raw
     }
 
-    /// Takes every request off the ring, answers each with `answer`, and notifies (teardown uses it
-    /// to release every waiting vCPU). Every request,
-    /// asynchronous ones too, gets a reply, or eight events fill the ring (reference §2).
-    func drain(_ answer: (VMEventRequest) -> VMEventResponse) -> [HypervisorError] {
+    /// Takes every request off the ring, answers each with `answer`, and notifies once (teardown uses
+    /// it with a plain resume to release every waiting vCPU). Every request, asynchronous ones too,
+    /// gets a reply, or eight events fill the ring (reference §2).
+    func drain(_ answer: (vm_event_request_t) -> vm_event_response_t) -> [HypervisorError] {
         guard ring != nil else { return [] }
+        var raw = vm_event_request_t()
         var answered = 0
         var failures: [HypervisorError] = []
         repeat {
-            while let request = ring?.nextRequest() {
+            while ring?.nextRawRequest(into: &raw) == true {
                 do {
-                    try ring?.put(answer(request))
+                    try ring?.putRaw(answer(raw))
                 } catch {
                     failures.append(HypervisorError(operation: "ring response (\(error))", errno: 22))
                 }

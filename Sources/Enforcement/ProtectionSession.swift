@@ -117,7 +117,7 @@ public final class ProtectionSession {
         var failures: [HypervisorError] = []
         do { try hypervisor.pause() } catch { failures.append(error) }
         // Every vCPU waiting on the ring is released by a plain resume; views are restored below.
-        failures += drain { VMEventResponse.answering($0).resume() }
+        failures += drain { VMEventRawReply.answering($0) }
         stepping.removeAll()
         failures += undo.unwind()
         do { try hypervisor.unpause() } catch { failures.append(error) }
