@@ -54,6 +54,7 @@ struct RealKernelTests {
         @Test(.requiresWardenExecutable) func wardenPlansTheKernelCorePolicy() async throws {
             try await WardenCLIChecks.kernelCorePlanResolvesEveryRequiredTarget(guest, via: .elfDump)
         }
+        @Test(.requiresWardenExecutable) func wardenDemoRunsOnTheDump() async throws { try await DemoOnDumpChecks.demoRunsOnTheDump(guest) }
     }
 
     @Suite(
