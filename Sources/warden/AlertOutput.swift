@@ -1,6 +1,7 @@
 import Alerts
 import ArgumentParser
 import Foundation
+import Logging
 import Synchronization
 
 /// Where alerts go: stdout (text or JSON lines) and optionally syslog, through flood control.
@@ -51,7 +52,7 @@ final class AlertOutput: Sendable {
         for sink in sinks {
             do { try sink.emit(alert) } catch {
                 failures.add(1, ordering: .relaxed)
-                FileHandle.standardError.write(Data("warden: alert not delivered: \(error)\n".utf8))
+                Diagnostics.log.error("alert not delivered: \(error)")
             }
         }
     }

@@ -2,6 +2,7 @@ import Alerts
 import ArgumentParser
 import Enforcement
 import Foundation
+import Logging
 import WardenCore
 import XenModel
 
@@ -74,7 +75,7 @@ extension Warden {
             guard unchanged, !released.altp2mActive, !released.ringPresent else { throw ExitCode.failure }
         }
 
-        private func note(_ text: String) { FileHandle.standardError.write(Data("warden demo: \(text)\n".utf8)) }
+        private func note(_ text: String) { Diagnostics.log.notice("demo: \(text)") }
     }
 }
 

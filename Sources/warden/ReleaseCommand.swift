@@ -1,6 +1,7 @@
 import ArgumentParser
 import Enforcement
 import Foundation
+import Logging
 import XenInterop
 
 extension Warden {
@@ -25,8 +26,7 @@ extension Warden {
             guard host.isRoot else { throw XenPreflightError.notRoot }
             let hypervisor = try XenHypervisor.open(domain)
             let report = DomainRelease.release(hypervisor)
-            let lines = report.description.split(separator: "\n").map { "warden: release: \($0)\n" }.joined()
-            FileHandle.standardError.write(Data(lines.utf8))
+            for line in report.description.split(separator: "\n") { Diagnostics.log.notice("release: \(line)") }
             guard report.succeeded else {
                 // ArgumentParser prints this on stderr and exits with status 1.
                 throw ValidationError("""
@@ -36,7 +36,7 @@ extension Warden {
                     the domain frees them
                     """)
             }
-            FileHandle.standardError.write(Data("warden: domain \(domain) released: unrestricted and running\n".utf8))
+            Diagnostics.log.notice("domain \(domain) released: unrestricted and running")
         }
     }
 }

@@ -2,6 +2,8 @@ import Alerts
 import ArgumentParser
 import Enforcement
 import Foundation
+import Hypervisor
+import Logging
 import WardenCore
 import XenInterop
 
@@ -30,7 +32,7 @@ extension Warden {
         func run() async throws {
             let policySet = try PolicySet.load(paths: policies)
             let report = try XenPreflight.check(domain)
-            for warning in report.warnings { FileHandle.standardError.write(Data("warden: warning: \(warning)\n".utf8)) }
+            for warning in report.warnings { Diagnostics.log.warning("\(warning)") }
             let hypervisor = report.hypervisor
             let kernel = try GuestKernel.read(memory: hypervisor.memory, registers: try hypervisor.vcpuRegisters())
             let space = AddressSpace(memory: hypervisor.memory, cr3: kernel.location.kernelCR3, fiveLevel: kernel.location.pagingLevels == 5)
@@ -39,19 +41,25 @@ extension Warden {
             let session = ProtectionSession(
                 hypervisor: hypervisor, engine: DecisionEngine(frames: ProtectedFrames(plan: plan), symbols: kernel.symbols),
                 domain: AlertDomain(id: hypervisor.domain, name: domain), report: alerts.report)
-            FileHandle.standardError.write(Data("warden: protecting \(plan.distinctFrames) frames of domain \(domain)\n".utf8))
-            let outcome = try await EnforcementDriver.run(session: session, alerts: alerts)
+            Diagnostics.log.notice("protecting \(plan.distinctFrames) frames of domain \(domain)")
+            let outcome: EnforcementDriver.Outcome
+            do {
+                outcome = try await EnforcementDriver.run(session: session, alerts: alerts)
+            } catch let failure as ProtectionSession.SetupError where failure.cause.operation == "xc_monitor_enable" {
+                // A ring held by another tool (or by a killed Warden) gets the preflight's explanation.
+                throw XenPreflight.ringEnableFailure(failure.cause, domid: hypervisor.domain)
+            }
             try Self.finish(outcome)
         }
 
         static func finish(_ outcome: EnforcementDriver.Outcome) throws {
             let s = outcome.statistics
-            FileHandle.standardError.write(Data(
-                "warden: \(s.requests) events, \(s.denied) denied, \(s.allowedOnce) allowed once (\(s.collateral) outside targets), \(s.alerts) alerts\n".utf8))
+            Diagnostics.log.notice(
+                "\(s.requests) events, \(s.denied) denied, \(s.allowedOnce) allowed once (\(s.collateral) outside targets), \(s.alerts) alerts")
             guard outcome.teardownFailures.isEmpty else {
                 throw ValidationError("teardown incomplete, run `warden release`: \(outcome.teardownFailures)")
             }
-            FileHandle.standardError.write(Data("warden: guest released: unrestricted and running\n".utf8))
+            Diagnostics.log.notice("guest released: unrestricted and running")
         }
     }
 }
