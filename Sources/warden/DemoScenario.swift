@@ -67,10 +67,8 @@ struct DemoScenario {
         self.origin = origin
         hypervisor = ModelHypervisor(model: model, guestRoundsPerWait: 4)
         let kernel = try GuestKernel.read(memory: hypervisor.memory, registers: try hypervisor.vcpuRegisters())
-        let space = AddressSpace(memory: hypervisor.memory, cr3: kernel.location.kernelCR3, fiveLevel: kernel.location.pagingLevels == 5)
-        kernelSpace = space
-        plan = try Planner(symbols: kernel.symbols, space: space, kernel: KernelFacts(kernel.location))
-            .plan(try PolicySet(policies: [policy]).targets)
+        kernelSpace = AddressSpace(memory: hypervisor.memory, kernel: kernel.location)
+        plan = try kernel.plan(try PolicySet(policies: [policy]).targets, in: hypervisor.memory)
         engine = DecisionEngine(frames: ProtectedFrames(plan: plan), symbols: kernel.symbols)
         cast = try makeCast(kernel.symbols, plan)
     }

@@ -2,23 +2,19 @@ import ElfReader
 import KernelImage
 import WardenCore
 
-/// memory → kernel location → symbols → frames: the one pipeline `plan` and `demo` share.
+/// `warden plan`'s pipeline: memory → kernel location → symbols (the guest's own kallsyms, or a
+/// symbol file whose link-time addresses the planner shifts by the KASLR slide) → frames.
 enum PlanPipeline {
     static func plan(
         targets: [ProtectedTarget], memory: any GuestPhysicalMemory, registers: [VCPURegisters], symbolFile: String?
     ) throws -> ProtectionPlan {
-        let location: LocatedKernel
-        let table: SymbolTable
-        if let symbolFile {
-            location = try KernelLocator.locate(memory: memory, registers: registers)
-            table = try SymbolFiles.load(path: symbolFile)
-        } else {
-            let kernel = try GuestKernel.read(memory: memory, registers: registers)
-            location = kernel.location
-            table = kernel.symbols
+        guard let symbolFile else {
+            return try GuestKernel.read(memory: memory, registers: registers).plan(targets, in: memory)
         }
-        let space = AddressSpace(memory: memory, cr3: location.kernelCR3, fiveLevel: location.pagingLevels == 5)
-        return try Planner(symbols: table, space: space, kernel: KernelFacts(location)).plan(targets)
+        let location = try KernelLocator.locate(memory: memory, registers: registers)
+        let table = try SymbolFiles.load(path: symbolFile)
+        return try Planner(symbols: table, space: AddressSpace(memory: memory, kernel: location), kernel: KernelFacts(location))
+            .plan(targets)
     }
 }
 

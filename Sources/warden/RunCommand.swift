@@ -35,8 +35,7 @@ extension Warden {
             for warning in report.warnings { Diagnostics.log.warning("\(warning)") }
             let hypervisor = report.hypervisor
             let kernel = try GuestKernel.read(memory: hypervisor.memory, registers: try hypervisor.vcpuRegisters())
-            let space = AddressSpace(memory: hypervisor.memory, cr3: kernel.location.kernelCR3, fiveLevel: kernel.location.pagingLevels == 5)
-            let plan = try Planner(symbols: kernel.symbols, space: space, kernel: KernelFacts(kernel.location)).plan(policySet.targets)
+            let plan = try kernel.plan(policySet.targets, in: hypervisor.memory)
             let alerts = try AlertOutput(output)
             let session = ProtectionSession(
                 hypervisor: hypervisor, engine: DecisionEngine(frames: ProtectedFrames(plan: plan), symbols: kernel.symbols),

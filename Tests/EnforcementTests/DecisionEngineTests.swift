@@ -25,9 +25,7 @@ struct PlannedGuest {
     init(_ targets: [ProtectedTarget], configuration: SyntheticGuest.Configuration = .init()) throws {
         guest = try SyntheticGuest(configuration)
         kernel = try GuestKernel.read(memory: guest.memory, registers: guest.vcpuRegisters())
-        let space = AddressSpace(
-            memory: guest.memory, cr3: kernel.location.kernelCR3, fiveLevel: kernel.location.pagingLevels == 5)
-        plan = try Planner(symbols: kernel.symbols, space: space, kernel: KernelFacts(kernel.location)).plan(targets)
+        plan = try kernel.plan(targets, in: guest.memory)
     }
 
     func address(_ name: String) -> UInt64 { guest.symbols.first { $0.name == name }?.address ?? 0 }

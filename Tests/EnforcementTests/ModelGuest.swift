@@ -32,8 +32,7 @@ final class ModelGuest {
         hypervisor = ModelHypervisor(model: model)
         baseline = model.snapshot()
         let kernel = try GuestKernel.read(memory: hypervisor.memory, registers: try hypervisor.vcpuRegisters())
-        let space = AddressSpace(memory: hypervisor.memory, cr3: kernel.location.kernelCR3, fiveLevel: false)
-        plan = try Planner(symbols: kernel.symbols, space: space, kernel: KernelFacts(kernel.location)).plan(targets)
+        plan = try kernel.plan(targets, in: hypervisor.memory)
         engine = DecisionEngine(frames: ProtectedFrames(plan: plan), symbols: kernel.symbols)
     }
 

@@ -28,7 +28,7 @@ enum WardenChecks {
     static func locate(_ path: MemoryPath, of guest: RunningGuest) async throws -> (LocatedKernel, AddressSpace) {
         let source = try await source(path, of: guest)
         let located = try KernelLocator.locate(memory: source.memory, registers: try source.vcpuRegisters())
-        let space = AddressSpace(memory: source.memory, cr3: located.kernelCR3, fiveLevel: located.pagingLevels == 5)
+        let space = AddressSpace(memory: source.memory, kernel: located)
         return (located, space)
     }
 

@@ -13,7 +13,7 @@ import WardenCore
 
     func planner(for guest: SyntheticGuest, symbols: SymbolTable? = nil) throws -> Planner {
         let kernel = try GuestKernel.read(memory: guest.memory, registers: guest.vcpuRegisters())
-        let space = AddressSpace(memory: guest.memory, cr3: kernel.location.kernelCR3, fiveLevel: false)
+        let space = AddressSpace(memory: guest.memory, kernel: kernel.location)
         return Planner(symbols: symbols ?? kernel.symbols, space: space, kernel: KernelFacts(kernel.location))
     }
 

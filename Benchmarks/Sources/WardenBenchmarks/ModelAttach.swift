@@ -14,8 +14,7 @@ struct ModelAttach {
     init(policy targets: [ProtectedTarget]) throws {
         hypervisor = ModelHypervisor(model: XenModel(guest: try SyntheticGuest()))
         let kernel = try GuestKernel.read(memory: hypervisor.memory, registers: try hypervisor.vcpuRegisters())
-        let space = AddressSpace(memory: hypervisor.memory, cr3: kernel.location.kernelCR3, fiveLevel: false)
-        let plan = try Planner(symbols: kernel.symbols, space: space, kernel: KernelFacts(kernel.location)).plan(targets)
+        let plan = try kernel.plan(targets, in: hypervisor.memory)
         engine = DecisionEngine(frames: ProtectedFrames(plan: plan), symbols: kernel.symbols)
     }
 

@@ -18,8 +18,7 @@ struct RingRoundTrip {
     init(policy targets: [ProtectedTarget]) throws {
         let guest = try SyntheticGuest()
         let kernel = try GuestKernel.read(memory: guest.memory, registers: guest.vcpuRegisters())
-        let space = AddressSpace(memory: guest.memory, cr3: kernel.location.kernelCR3, fiveLevel: false)
-        let plan = try Planner(symbols: kernel.symbols, space: space, kernel: KernelFacts(kernel.location)).plan(targets)
+        let plan = try kernel.plan(targets, in: guest.memory)
         let frames = ProtectedFrames(plan: plan)
         engine = DecisionEngine(frames: frames, symbols: kernel.symbols)
         protectedGFNs = frames.accessByFrame.keys.sorted()

@@ -34,9 +34,7 @@ let large = try KernelTransplant(
     hole: PhysicalRange(start: 0xE000_0000, end: 1 << 32))
 
 func attachPlan(_ guest: KernelTransplant) throws -> ProtectionPlan {
-    let kernel = try GuestKernel.read(memory: guest.memory, registers: guest.registers)
-    let space = AddressSpace(memory: guest.memory, cr3: kernel.location.kernelCR3, fiveLevel: false)
-    return try Planner(symbols: kernel.symbols, space: space, kernel: KernelFacts(kernel.location)).plan(targets)
+    try GuestKernel.read(memory: guest.memory, registers: guest.registers).plan(targets, in: guest.memory)
 }
 
 let ring = try RingRoundTrip(policy: targets)

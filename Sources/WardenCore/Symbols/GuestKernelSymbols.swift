@@ -30,7 +30,7 @@ public struct GuestKernel: Sendable {
         do { location = try KernelLocator.locate(memory: memory, registers: registers) } catch {
             throw .locator(error)
         }
-        let space = AddressSpace(memory: memory, cr3: location.kernelCR3, fiveLevel: location.pagingLevels == 5)
+        let space = AddressSpace(memory: memory, kernel: location)
         let length = Int(location.imageMappingEnd - location.textBase)
         let image = UnsafeMutableRawBufferPointer.allocate(byteCount: length, alignment: 4096)
         defer { image.deallocate() }
@@ -44,5 +44,20 @@ public struct GuestKernel: Sendable {
             throw .textMismatch(mapped: location.textBase, kallsyms: text.address)
         }
         return GuestKernel(location: location, symbols: table, layout: tables.layout)
+    }
+}
+
+extension AddressSpace {
+    /// The address space the kernel was found in: its page tables and paging depth.
+    public init(memory: any GuestPhysicalMemory, kernel: LocatedKernel) {
+        self.init(memory: memory, cr3: kernel.kernelCR3, fiveLevel: kernel.pagingLevels == 5)
+    }
+}
+
+extension GuestKernel {
+    /// Plans `targets` with this kernel's own symbols, through its page tables in `memory`.
+    public func plan(_ targets: [ProtectedTarget], in memory: any GuestPhysicalMemory) throws(PlanError) -> ProtectionPlan {
+        try Planner(symbols: symbols, space: AddressSpace(memory: memory, kernel: location), kernel: KernelFacts(location))
+            .plan(targets)
     }
 }
