@@ -23,6 +23,12 @@ extension ProtectionSession {
             outcome: outcome, rule: target.target.rule, policy: target.target.location)
     }
 
+    /// A denied access, whichever path decided it: counted and reported.
+    func recordDenial(_ request: VMEventRequest, _ event: MemAccessEvent, _ access: ProtectedAccess, target index: Int, offset: UInt64) {
+        statistics.denied += 1
+        emit(alert(request, event, access, engine.frames.plan.targets[index], offset, .denied))
+    }
+
     func emit(_ alert: Alert) {
         statistics.alerts += 1
         report(alert)

@@ -39,11 +39,8 @@ extension ProtectionSession {
                 gfn: raw.u.mem_access.gfn, offset: raw.u.mem_access.offset & 0xFFF, access: .write, rip: raw.data.regs.x86.rip)
         {
             statistics.requests += 1
-            statistics.denied += 1
             let request = VMEventRequest(raw)
-            if case .memAccess(let event) = request.payload {
-                emit(alert(request, event, .write, engine.frames.plan.targets[index], offset, .denied))
-            }
+            if case .memAccess(let event) = request.payload { recordDenial(request, event, .write, target: index, offset: offset) }
             var response = VMEventRawReply.answering(raw)
             VMEventRawReply.deny(&response)
             return response
@@ -118,8 +115,7 @@ extension ProtectionSession {
         }
         switch verdict {
         case .deny(let index, let offset):
-            statistics.denied += 1
-            emit(alert(request, event, access, engine.frames.plan.targets[index], offset, .denied))
+            recordDenial(request, event, access, target: index, offset: offset)
             return reply.deny()
         case .allowOnce(let report):
             statistics.allowedOnce += 1
