@@ -6,9 +6,9 @@ import Glibc
 /// SIGPIPE is blocked for the calling thread around the write and a SIGPIPE the write raised is
 /// consumed before unblocking, so this holds whatever the process-wide disposition is (a library
 /// must not depend on `main` having ignored SIGPIPE). The write then fails with EPIPE as a value.
-enum DescriptorWriter {
+public enum DescriptorWriter {
     /// Writes all of `bytes`; returns nil on success or the errno of the failing write.
-    static func writeAll(_ fileDescriptor: Int32, _ bytes: [UInt8]) -> Int32? {
+    public static func writeAll(_ fileDescriptor: Int32, _ bytes: [UInt8]) -> Int32? {
         var sigpipe = sigset_t()
         sigemptyset(&sigpipe)
         sigaddset(&sigpipe, SIGPIPE)
