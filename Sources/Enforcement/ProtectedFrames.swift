@@ -15,12 +15,12 @@ public struct ProtectedFrames: Sendable {
 
     public let plan: ProtectionPlan
     public let accessByFrame: [UInt64: MemoryAccess]
-    /// Sorted protected frame numbers; `spanRanges[i]` slices `spans` for `gfns[i]`. Flat arrays so
-    /// the per-event lookup is a binary search without hashing or reference counting.
-    private let gfns: [UInt64]
-    private let spanRanges: [Range<Int>]
+    /// Each protected frame's run in `spans`; flat arrays, so the per-event lookup neither hashes
+    /// through a protocol nor retains anything.
+    private let frameRuns: FrameIndex
+    /// Within a frame's run, smallest target first (plan order among equals), so the first span
+    /// covering an offset is the one that decides.
     private let spans: [Span]
-    private let targetSizes: [UInt64]
 
     public init(plan: ProtectionPlan) {
         self.plan = plan
@@ -37,18 +37,15 @@ public struct ProtectedFrames: Sendable {
         }
         // A frame shared by targets that trap different accesses keeps the stricter of both.
         accessByFrame = trapped.mapValues(Self.viewAccess(trapping:))
-        var gfns: [UInt64] = []
-        var ranges: [Range<Int>] = []
+        var runs: [(gfn: UInt64, spans: Range<Int>)] = []
         var flat: [Span] = []
-        for (gfn, frameSpans) in byFrame.sorted(by: { $0.key < $1.key }) {
-            gfns.append(gfn)
-            ranges.append(flat.count..<(flat.count + frameSpans.count))
-            flat += frameSpans
+        let sizes = plan.targets.map(\.size)
+        for (gfn, frameSpans) in byFrame {
+            runs.append((gfn, flat.count..<(flat.count + frameSpans.count)))
+            flat += frameSpans.sorted { (sizes[$0.targetIndex], $0.targetIndex) < (sizes[$1.targetIndex], $1.targetIndex) }
         }
-        self.gfns = gfns
-        self.spanRanges = ranges
+        self.frameRuns = FrameIndex(runs)
         self.spans = flat
-        self.targetSizes = plan.targets.map(\.size)
     }
 
     /// The altp2m access that makes the trapped accesses fault and leaves the rest alone.
@@ -63,25 +60,22 @@ public struct ProtectedFrames: Sendable {
 
     /// The target covering guest-physical `gfn:offset` (its index in the plan) and the offset into
     /// it; nil for the unprotected rest of a protected frame, which faults too (page granularity).
-    public func targetIndex(gfn: UInt64, offset: UInt64) -> (index: Int, offsetInTarget: UInt64)? {
-        var low = 0
-        var high = gfns.count
-        while low < high {
-            let mid = (low + high) / 2
-            if gfns[mid] < gfn { low = mid + 1 } else { high = mid }
-        }
-        guard low < gfns.count, gfns[low] == gfn else { return nil }
+    @inline(__always) public func targetIndex(gfn: UInt64, offset: UInt64) -> (index: Int, offsetInTarget: UInt64)? {
+        guard let run = frameRuns.spans(of: gfn) else { return nil }
         // The smallest covering target decides: nested targets (a table inside rodata) share action
         // and access (the planner refuses conflicts), and the inner one names the write best.
         // Indices, not a slice: a slice would retain the array on every event.
-        var best: Span?
-        for position in spanRanges[low] {
+        for position in run {
             let span = spans[position]
-            guard offset >= span.offset && offset - span.offset < span.length else { continue }
-            if let current = best, targetSizes[current.targetIndex] <= targetSizes[span.targetIndex] { continue }
-            best = span
+            if offset >= span.offset && offset - span.offset < span.length {
+                return (span.targetIndex, span.targetOffset + (offset - span.offset))
+            }
         }
-        guard let span = best else { return nil }
-        return (span.targetIndex, span.targetOffset + (offset - span.offset))
+        return nil
+    }
+
+    /// The spans in frame `gfn`, in the order `targetIndex` tries them (empty for an unprotected frame).
+    public func spans(inFrame gfn: UInt64) -> [Span] {
+        frameRuns.spans(of: gfn).map { Array(spans[$0]) } ?? []
     }
 }

@@ -33,11 +33,7 @@ extension ProtectionSession {
     /// The hot path: a write to a deny target (what a rootkit flood produces) is decided on the raw
     /// request and answered with the raw reply; everything else is decoded and decided in full.
     func respond(_ raw: vm_event_request_t) -> vm_event_response_t {
-        if raw.version == VMEventInterface.version, Int(raw.vcpu_id) < vcpuCount,
-            raw.reason == VMEventReason.memAccess.rawValue, raw.u.mem_access.flags & MemAccessFlags.write.rawValue != 0,
-            case .deny(let index, let offset) = engine.decide(
-                gfn: raw.u.mem_access.gfn, offset: raw.u.mem_access.offset & 0xFFF, access: .write, rip: raw.data.regs.x86.rip)
-        {
+        if let (index, offset) = engine.deniedWrite(raw, vcpuCount: vcpuCount) {
             statistics.requests += 1
             let request = VMEventRequest(raw)
             if case .memAccess(let event) = request.payload { recordDenial(request, event, .write, target: index, offset: offset) }

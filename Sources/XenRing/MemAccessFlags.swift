@@ -2,15 +2,15 @@
 /// faulted and what `gla` means. Several of R/W/X may be set at once. Unknown bits are kept as they are.
 public struct MemAccessFlags: OptionSet, Sendable, Hashable {
     public let rawValue: UInt32
-    public init(rawValue: UInt32) { self.rawValue = rawValue }
+    @inlinable public init(rawValue: UInt32) { self.rawValue = rawValue }
 
-    public static let read = MemAccessFlags(rawValue: 1 << 0)
-    public static let write = MemAccessFlags(rawValue: 1 << 1)
-    public static let execute = MemAccessFlags(rawValue: 1 << 2)
+    @inlinable public static var read: MemAccessFlags { MemAccessFlags(rawValue: 1 << 0) }
+    @inlinable public static var write: MemAccessFlags { MemAccessFlags(rawValue: 1 << 1) }
+    @inlinable public static var execute: MemAccessFlags { MemAccessFlags(rawValue: 1 << 2) }
     /// `gla` holds the guest linear address of the access.
-    public static let glaValid = MemAccessFlags(rawValue: 1 << 3)
+    @inlinable public static var glaValid: MemAccessFlags { MemAccessFlags(rawValue: 1 << 3) }
     /// The fault was on the final access to `gla` (not on a page-table walk).
-    public static let faultWithGLA = MemAccessFlags(rawValue: 1 << 4)
+    @inlinable public static var faultWithGLA: MemAccessFlags { MemAccessFlags(rawValue: 1 << 4) }
     /// The fault happened while the CPU walked the guest's page tables (A/D-bit updates).
-    public static let faultInGPT = MemAccessFlags(rawValue: 1 << 5)
+    @inlinable public static var faultInGPT: MemAccessFlags { MemAccessFlags(rawValue: 1 << 5) }
 }

@@ -9,7 +9,9 @@ import CXenShims
 /// every request needs one, async too), then notify the event channel; before sleeping in `poll()`, call
 /// `finalCheckForRequests()`.
 public struct VMEventBackRing: ~Copyable {
-    private var ring: vm_event_back_ring_t
+    // Visible to inlinable code: the event loop's raw calls inline into the controller, so a 400-byte
+    // request or response is copied only where the ring protocol copies it.
+    @usableFromInline var ring: vm_event_back_ring_t
 
     /// Initialises the shared ring (SHARED_RING_INIT) and this side's indices (BACK_RING_INIT), as
     /// xen-access does right after `xc_monitor_enable`.
@@ -46,7 +48,7 @@ public struct VMEventBackRing: ~Copyable {
 
     /// The zero-allocation form of `nextRequest()` for the event loop: copies the next request into `raw`
     /// (a private copy, never the shared slot) and returns true, or returns false and leaves `raw` alone.
-    public mutating func nextRawRequest(into raw: inout vm_event_request_t) -> Bool {
+    @inlinable public mutating func nextRawRequest(into raw: inout vm_event_request_t) -> Bool {
         cxen_vm_event_get_request(&ring, &raw) != 0
     }
 
@@ -57,7 +59,7 @@ public struct VMEventBackRing: ~Copyable {
     }
 
     /// The zero-allocation form of `put(_:)`.
-    public mutating func putRaw(_ raw: vm_event_response_t) throws(VMEventRingError) {
+    @inlinable public mutating func putRaw(_ raw: borrowing vm_event_response_t) throws(VMEventRingError) {
         let placed = withUnsafePointer(to: raw) { cxen_vm_event_put_response(&ring, $0) }
         guard placed != 0 else { throw .noOutstandingRequest }
     }

@@ -5,7 +5,7 @@ import CXenShims
 /// consumes responses as common/vm_event.c (`vm_event_put_request`, `vm_event_get_response`) does, over a
 /// page it does not own. `~Copyable` for the same reason as `VMEventBackRing`.
 public struct VMEventFrontRing: ~Copyable {
-    private var ring: vm_event_front_ring_t
+    @usableFromInline var ring: vm_event_front_ring_t
 
     /// Attaches to a page the back side has initialised, at its current index (FRONT_RING_ATTACH); on a
     /// fresh ring this is Xen's FRONT_RING_INIT. Fails on a ring with unanswered requests.
@@ -36,7 +36,7 @@ public struct VMEventFrontRing: ~Copyable {
     }
 
     /// The C form of `put(_:)`, for benchmarks and for tests that write malformed requests.
-    public mutating func putRaw(_ raw: vm_event_request_t) -> Bool {
+    @inlinable public mutating func putRaw(_ raw: borrowing vm_event_request_t) -> Bool {
         withUnsafePointer(to: raw) { cxen_vm_event_front_put_request(&ring, $0) } != 0
     }
 
@@ -48,7 +48,7 @@ public struct VMEventFrontRing: ~Copyable {
     }
 
     /// The C form of `nextResponse()`.
-    public mutating func nextRawResponse(into raw: inout vm_event_response_t) -> Bool {
+    @inlinable public mutating func nextRawResponse(into raw: inout vm_event_response_t) -> Bool {
         cxen_vm_event_front_get_response(&ring, &raw) != 0
     }
 }

@@ -2,5 +2,5 @@
 public enum VMEventInterface {
     /// `VM_EVENT_INTERFACE_VERSION`. Xen stamps it on every request and drops any response carrying another
     /// value, leaving that vCPU paused (common/vm_event.c `vm_event_resume`).
-    public static let version: UInt32 = 7
+    @inlinable public static var version: UInt32 { 7 }
 }

@@ -6,7 +6,7 @@ import CXen
 public enum VMEventRawReply {
     /// Version 7, the request's vCPU and reason, VCPU_PAUSED only if the request had it, and for a
     /// MEM_ACCESS request its mem_access member (Xen needs the echo to emulate). A plain resume as is.
-    public static func answering(_ request: borrowing vm_event_request_t) -> vm_event_response_t {
+    @inlinable public static func answering(_ request: borrowing vm_event_request_t) -> vm_event_response_t {
         var response = vm_event_response_t()
         response.version = VMEventInterface.version
         response.vcpu_id = request.vcpu_id
@@ -22,7 +22,7 @@ public enum VMEventRawReply {
     }
 
     /// EMULATE|EMULATE_NOWRITE: the write is dropped and RIP advanced (see `VMEventResponse.deny()`).
-    public static func deny(_ response: inout vm_event_response_t) {
+    @inlinable public static func deny(_ response: inout vm_event_response_t) {
         response.flags |= VMEventFlags.emulate.rawValue | VMEventFlags.emulateNoWrite.rawValue
     }
 }

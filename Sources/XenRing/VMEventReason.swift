@@ -42,7 +42,7 @@ public enum VMEventReason: Sendable, Hashable {
         }
     }
 
-    public var rawValue: UInt32 {
+    @inlinable public var rawValue: UInt32 {
         switch self {
         case .unspecified: 0
         case .memAccess: 1

@@ -6,22 +6,23 @@ import WardenCore
 import XenRing
 
 /// decode → decide → respond through the real ring code: the hypervisor side puts a MEM_ACCESS
-/// write on sys_call_table's frame, Warden's side copies it out, decodes it, asks the decision
-/// engine (the plan of the embedded kernel-core policy on the generated guest), answers with the
-/// response builder, and the hypervisor side takes the answer.
+/// write on sys_call_table's frame, Warden's side copies it out, asks the decision engine (the plan
+/// of the embedded kernel-core policy on the generated guest) through the controller's own raw
+/// hot path (`DecisionEngine.deniedWrite`, `VMEventRawReply`), answers, and the hypervisor side
+/// takes the answer. The C loop makes the same decision from the same plan (RingBaseline.c).
 struct RingRoundTrip {
     static let eventsPerRun = 1_000_000
+    static let vcpuCount = 4
     let engine: DecisionEngine
     let request: vm_event_request_t
-    let protectedGFNs: [UInt64]
+    let baseline: BaselineTables
 
     init(policy targets: [ProtectedTarget]) throws {
         let guest = try SyntheticGuest()
         let kernel = try GuestKernel.read(memory: guest.memory, registers: guest.vcpuRegisters())
         let plan = try kernel.plan(targets, in: guest.memory)
-        let frames = ProtectedFrames(plan: plan)
-        engine = DecisionEngine(frames: frames, symbols: kernel.symbols)
-        protectedGFNs = frames.accessByFrame.keys.sorted()
+        engine = DecisionEngine(frames: ProtectedFrames(plan: plan), symbols: kernel.symbols)
+        baseline = BaselineTables(engine)
         let table = plan.targets.first { $0.target.extent == .symbol("sys_call_table") }?.frames.first
         var registers = X86Registers()
         registers.rip = guest.textBase + 0x3_0000  // commit_creds: not a trusted writer
@@ -33,9 +34,8 @@ struct RingRoundTrip {
         ).raw
     }
 
-    /// Warden's Swift path, as `ProtectionSession.respond` takes it for a write to a deny target
-    /// (the raw decision and raw reply; the alert it then emits is reporting, measured elsewhere).
-    /// Returns the number of denied requests.
+    /// What `ProtectionSession.respond` does for a write to a deny target (the alert it then emits
+    /// is reporting, measured elsewhere). Returns the number of denied requests.
     func runSwift() throws -> Int {
         let page = UnsafeMutableRawPointer.allocate(byteCount: 4096, alignment: 4096)
         defer { page.deallocate() }
@@ -44,14 +44,13 @@ struct RingRoundTrip {
         var raw = vm_event_request_t()
         var answer = vm_event_response_t()
         var denied = 0
+        // The session holds its engine in a `let` of a class, which is never copied per event.
+        let engine = engine
         for _ in 0..<Self.eventsPerRun {
             _ = front.putRaw(request)
             guard back.nextRawRequest(into: &raw) else { continue }
             var response = VMEventRawReply.answering(raw)
-            if raw.reason == VMEventReason.memAccess.rawValue, raw.u.mem_access.flags & MemAccessFlags.write.rawValue != 0,
-                case .deny = engine.decide(
-                    gfn: raw.u.mem_access.gfn, offset: raw.u.mem_access.offset & 0xFFF, access: .write, rip: raw.data.regs.x86.rip)
-            {
+            if engine.deniedWrite(raw, vcpuCount: Self.vcpuCount) != nil {
                 VMEventRawReply.deny(&response)
                 denied += 1
             }
@@ -66,8 +65,36 @@ struct RingRoundTrip {
         let page = UnsafeMutableRawPointer.allocate(byteCount: 4096, alignment: 4096)
         defer { page.deallocate() }
         var template = request
-        return protectedGFNs.withUnsafeBufferPointer { gfns in
-            Int(ring_baseline_run(page, gfns.baseAddress, gfns.count, &template, Self.eventsPerRun))
+        return Int(baseline.run(page: page, request: &template, iterations: Self.eventsPerRun, vcpuCount: Self.vcpuCount))
+    }
+}
+
+/// The decision engine's plan and rules as the C baseline's flat tables.
+struct BaselineTables {
+    var frames: [ring_baseline_frame] = []
+    var spans: [ring_baseline_span] = []
+    var rules: [ring_baseline_rule] = []
+    var writers: [ring_baseline_range] = []
+
+    init(_ engine: DecisionEngine) {
+        for gfn in engine.frames.accessByFrame.keys.sorted() {
+            let frameSpans = engine.frames.spans(inFrame: gfn)
+            frames.append(ring_baseline_frame(gfn: gfn, first_span: UInt32(spans.count), span_count: UInt32(frameSpans.count)))
+            spans += frameSpans.map {
+                ring_baseline_span(offset: $0.offset, length: $0.length, target_offset: $0.targetOffset, target: UInt32($0.targetIndex))
+            }
         }
+        for (index, planned) in engine.frames.plan.targets.enumerated() {
+            let trusted = engine.trustedWriters(ofTarget: index)
+            rules.append(
+                ring_baseline_rule(
+                    first_writer: UInt32(writers.count), writer_count: UInt32(trusted.count),
+                    traps_write: planned.target.access.contains(.write) ? 1 : 0, denies: planned.target.action == .deny ? 1 : 0))
+            writers += trusted.map { ring_baseline_range(start: $0.lowerBound, end: $0.upperBound) }
+        }
+    }
+
+    func run(page: UnsafeMutableRawPointer, request: UnsafePointer<vm_event_request_t>, iterations: Int, vcpuCount: Int) -> Int {
+        ring_baseline_run(page, frames, frames.count, spans, rules, writers, UInt32(vcpuCount), request, iterations)
     }
 }
