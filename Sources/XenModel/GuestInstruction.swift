@@ -64,6 +64,8 @@ public enum WriteOutcome: Sendable, Equatable {
     case queued
     /// A violation with `access_required` and no listener crashed the domain.
     case domainCrashed
+    /// Retired so long ago that the vCPU's history (its last `retiredHistory` retirements) no longer holds it.
+    case retiredOutOfHistory
 }
 
 /// A retired instruction with its sequence number on its vCPU.

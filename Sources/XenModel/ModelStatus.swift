@@ -72,6 +72,7 @@ extension DomainState {
             return .completed(retired.retirement)
         }
         if crashed { return .domainCrashed }
+        if let oldest = state.retired.first?.sequence, sequence < oldest { return .retiredOutOfHistory }
         guard state.pending?.sequence == sequence else { return .queued }
         if state.awaitingSlot != nil { return .waitingForRingSlot }
         if state.blockedForRing { return .blockedForRingSpace }
