@@ -64,6 +64,8 @@ public enum DomainRelease {
     /// vCPU, notify, disable again; then the teardown of §1.2 (show view 0, switch to it, altp2m off,
     /// singlestep off on every vCPU, singlestep monitoring off); unpause. On a domain nobody controls
     /// every step is a no-op, so releasing twice, or a domain Warden never touched, is harmless.
+    /// The replies are vm_event interface version 7, which a Xen of another version drops: on Xen, check
+    /// the version first (`XenPreflight.checkForRelease`).
     public static func release(_ hypervisor: any Hypervisor) -> ReleaseReport {
         var report = ReleaseReport(domain: hypervisor.domain)
         let vcpus: Int?

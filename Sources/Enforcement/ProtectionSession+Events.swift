@@ -5,8 +5,9 @@ import WardenCore
 import XenRing
 
 extension ProtectionSession {
-    /// Serves the ring until `shouldStop` says so, then tears down. Waits in short slices so a
-    /// stop request (a signal) is seen within `pollMilliseconds`.
+    /// Serves the ring until `shouldStop` says so, a request arrives in another vm_event interface
+    /// version (`versionMismatch`), or a call fails; then tears down. Waits in short slices so a stop
+    /// request (a signal) is seen within `pollMilliseconds`.
     public func run(pollMilliseconds: Int32 = 100, shouldStop: () -> Bool) -> [HypervisorError] {
         var failures: [HypervisorError] = []
         while !shouldStop() {
@@ -21,6 +22,8 @@ extension ProtectionSession {
                 failures += drained
                 break
             }
+            // Xen would drop every further reply too; the drain above still answered every request.
+            if versionMismatch != nil { break }
         }
         return failures + tearDown()
     }
@@ -72,9 +75,14 @@ extension ProtectionSession {
     func decide(_ request: VMEventRequest) -> VMEventResponse {
         statistics.requests += 1
         let reply = VMEventResponse.answering(request)
-        // Xen stamps version 7 on every request and names one of the domain's vCPUs; anything else
-        // means the fields cannot be trusted (and Xen would discard the reply anyway).
-        guard request.version == VMEventInterface.version, Int(request.vcpuID) < vcpuCount else {
+        // Another interface version: no field can be trusted, and Xen drops version-7 replies. The plain
+        // resume still releases the vCPU if the entry was merely corrupt; the session stops (`run`).
+        guard request.version == VMEventInterface.version else {
+            versionMismatch = versionMismatch ?? VMEventVersionMismatch(stamped: request.version)
+            return reply.resume()
+        }
+        // Xen names one of the domain's vCPUs; any other id means the request is not Xen's.
+        guard Int(request.vcpuID) < vcpuCount else {
             statistics.ignored += 1
             return reply.resume()
         }

@@ -24,6 +24,8 @@ public final class ProtectionSession {
     /// The domain's vCPUs at setup; a request naming another vCPU is not Xen's and is not acted on.
     public internal(set) var vcpuCount = 0
     public internal(set) var statistics = Statistics()
+    /// Set by the first request stamped with another vm_event interface version; `run` then stops.
+    public internal(set) var versionMismatch: VMEventVersionMismatch?
     var ring: VMEventBackRing?
     var undo = UndoStack()
     var stepping: [UInt32: PendingStep] = [:]
@@ -36,6 +38,8 @@ public final class ProtectionSession {
         public var collateral = 0
         public var alerts = 0
         public var ignored = 0
+
+        public init() {}
     }
 
     /// A write let through on one vCPU, waiting for its singlestep event to be reported and re-protected.

@@ -1,5 +1,28 @@
 // Values the read-only entries of `XenCalls` return.
 
+/// The hypervisor's release, as `xc_version(xch, XENVER_version, NULL)` reports it: `(major << 16) | minor`
+/// (xen/include/public/version.h, xen/common/kernel.c `do_xen_version`).
+public struct XenVersion: Sendable, Hashable, Comparable, CustomStringConvertible {
+    public var major: Int
+    public var minor: Int
+
+    public init(major: Int, minor: Int) {
+        self.major = major
+        self.minor = minor
+    }
+
+    /// Splits `XENVER_version`'s result.
+    public init(packed: Int32) {
+        self.init(major: Int(packed >> 16), minor: Int(packed & 0xFFFF))
+    }
+
+    public static func < (lhs: XenVersion, rhs: XenVersion) -> Bool {
+        (lhs.major, lhs.minor) < (rhs.major, rhs.minor)
+    }
+
+    public var description: String { "\(major).\(minor)" }
+}
+
 /// One domain as `xc_domain_getinfolist` reports it (xen/include/public/domctl.h,
 /// `struct xen_domctl_getdomaininfo`).
 public struct XenDomainInfo: Sendable, Equatable {

@@ -16,6 +16,7 @@ extension XenCalls {
     public static let live = XenCalls(
         interfaceOpen: liveInterfaceOpen,
         interfaceClose: { _ = xc_interface_close($0.raw) },
+        hypervisorVersion: liveHypervisorVersion,
         nextDomainInfo: liveNextDomainInfo,
         maximumGPFN: liveMaximumGPFN,
         vcpuIsOnline: liveVCPUIsOnline,
@@ -39,6 +40,14 @@ extension XenCalls {
 private func liveInterfaceOpen() throws(XenError) -> XenControlHandle {
     guard let raw = xc_interface_open(LibraryLog.quiet, LibraryLog.quiet, 0) else { throw .lastError("xc_interface_open") }
     return XenControlHandle(raw: raw)
+}
+
+private func liveHypervisorVersion(_ xch: XenControlHandle) throws(XenError) -> XenVersion {
+    // XENVER_version takes no argument and returns (major << 16) | minor, or -1 with errno
+    // (tools/libs/ctrl/xc_private.c `xc_version`).
+    let packed = xc_version(xch.raw, XENVER_version, nil)
+    guard packed >= 0 else { throw .lastError("xc_version") }
+    return XenVersion(packed: packed)
 }
 
 private func liveNextDomainInfo(_ xch: XenControlHandle, _ first: UInt32) throws(XenError) -> XenDomainInfo? {

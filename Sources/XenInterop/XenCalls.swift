@@ -6,6 +6,7 @@
 // Read-only entries (flat, on `XenCalls`):
 //   interfaceOpen        () -> XenControlHandle                            xc_interface_open
 //   interfaceClose       (XenControlHandle) -> Void                        xc_interface_close
+//   hypervisorVersion    (xch) -> XenVersion                               xc_version(XENVER_version)
 //   nextDomainInfo       (xch, firstDomid) -> XenDomainInfo?               xc_domain_getinfolist
 //   maximumGPFN          (xch, domid) -> UInt64                            xc_domain_maximum_gpfn
 //   vcpuIsOnline         (xch, domid, vcpu) -> Bool                        xc_vcpu_getinfo
@@ -62,6 +63,9 @@ public struct XenCalls: Sendable {
     public var interfaceOpen: @Sendable () throws(XenError) -> XenControlHandle
     /// The corresponding C function is `xc_interface_close`.
     public var interfaceClose: @Sendable (XenControlHandle) -> Void
+    /// The hypervisor's release. A xen_version hypercall, not a domctl, so it answers whatever domctl
+    /// interface version the tools were built for. The corresponding C function is `xc_version`.
+    public var hypervisorVersion: @Sendable (XenControlHandle) throws(XenError) -> XenVersion
     /// The first domain whose id is at least the given one, or nil if there is none.
     /// The corresponding C function is `xc_domain_getinfolist`.
     public var nextDomainInfo: @Sendable (XenControlHandle, UInt32) throws(XenError) -> XenDomainInfo?
@@ -108,6 +112,7 @@ public struct XenCalls: Sendable {
     public init(
         interfaceOpen: @escaping @Sendable () throws(XenError) -> XenControlHandle,
         interfaceClose: @escaping @Sendable (XenControlHandle) -> Void,
+        hypervisorVersion: @escaping @Sendable (XenControlHandle) throws(XenError) -> XenVersion,
         nextDomainInfo: @escaping @Sendable (XenControlHandle, UInt32) throws(XenError) -> XenDomainInfo?,
         maximumGPFN: @escaping @Sendable (XenControlHandle, UInt32) throws(XenError) -> UInt64,
         vcpuIsOnline: @escaping @Sendable (XenControlHandle, UInt32, UInt32) throws(XenError) -> Bool,
@@ -128,6 +133,7 @@ public struct XenCalls: Sendable {
     ) {
         self.interfaceOpen = interfaceOpen
         self.interfaceClose = interfaceClose
+        self.hypervisorVersion = hypervisorVersion
         self.nextDomainInfo = nextDomainInfo
         self.maximumGPFN = maximumGPFN
         self.vcpuIsOnline = vcpuIsOnline

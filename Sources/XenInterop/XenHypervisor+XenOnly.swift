@@ -3,6 +3,11 @@ import Hypervisor
 /// Xen primitives the `Hypervisor` protocol does not cover: what preflight reads, and the
 /// no-listener policy xen-access sets before restricting memory.
 extension XenHypervisor {
+    /// The hypervisor's release (`XENVER_version`). The corresponding C function is `xc_version`.
+    public func hypervisorVersion() throws(HypervisorError) -> XenVersion {
+        try xen { () throws(XenError) in try calls.hypervisorVersion(handle) }
+    }
+
     /// One HVM parameter, e.g. `XenHVMParameter.altp2m`. The corresponding C function is `xc_hvm_param_get`.
     public func hvmParameter(_ index: UInt32) throws(HypervisorError) -> UInt64 {
         try xen { () throws(XenError) in try calls.domainControl.hvmParamGet(handle, domain, index) }

@@ -1,4 +1,3 @@
-import CXen
 import Glibc
 import Hypervisor
 
@@ -27,13 +26,7 @@ public struct XenPreflightReport {
 /// The checks the controller runs before it changes anything in the guest. Each failure is a
 /// `XenPreflightError` that says what to fix.
 public enum XenPreflight {
-    /// `VM_EVENT_INTERFACE_VERSION` Warden's ring code is written for (xen/include/public/vm_event.h,
-    /// Xen 4.15 to 4.17).
-    public static let vmEventInterfaceVersion: UInt32 = 7
-    /// `VM_EVENT_INTERFACE_VERSION` in the headers this build used.
-    public static let headerVMEventInterfaceVersion = UInt32(VM_EVENT_INTERFACE_VERSION)
-
-    /// Checks the host, opens the domain and checks its altp2m and monitor support; reads only.
+    /// Checks the host, opens the domain and checks its Xen, altp2m and monitor support; reads only.
     /// - Parameters:
     ///   - nameOrID: the domain, by id or xenstore name.
     ///   - calls: the C functions to use.
@@ -45,24 +38,30 @@ public enum XenPreflight {
         calls: XenCalls = .live,
         host: XenHost = .current
     ) throws(XenPreflightError) -> XenPreflightReport {
-        guard host.hasPrivcmd else { throw .noPrivcmd }
-        guard host.isRoot else { throw .notRoot }
-        let hypervisor: XenHypervisor
-        do throws(XenDomainError) {
-            hypervisor = try XenHypervisor.open(nameOrID, calls: calls)
-        } catch {
-            throw Self.openFailure(error)
-        }
+        let hypervisor = try open(nameOrID, calls: calls, host: host)
         return XenPreflightReport(hypervisor: hypervisor, warnings: try check(hypervisor))
     }
 
-    /// Checks that altp2m works for the domain in `external` mode and that single-step monitoring is
-    /// available. Reads only.
+    /// What `warden release` needs before it acts: the host, the domain, and a Xen that speaks vm_event
+    /// interface 7, since release answers vCPUs with version-7 replies. Not the altp2m checks: release
+    /// must also work on a domain whose altp2m state `check` would reject. Reads only.
+    /// The corresponding C function is `xc_version`.
+    public static func checkForRelease(
+        _ nameOrID: String,
+        calls: XenCalls = .live,
+        host: XenHost = .current
+    ) throws(XenPreflightError) -> XenPreflightReport {
+        let hypervisor = try open(nameOrID, calls: calls, host: host)
+        return XenPreflightReport(hypervisor: hypervisor, warnings: try checkVMEventInterface(hypervisor))
+    }
+
+    /// Checks, in this order, that Xen speaks Warden's vm_event interface, that altp2m works for the
+    /// domain in `external` mode and that single-step monitoring is available. Reads only.
     /// - Returns: warnings for accepted but noteworthy states.
     /// The corresponding C function is `xc_altp2m_get_domain_state`.
     public static func check(_ hypervisor: XenHypervisor) throws(XenPreflightError) -> [XenPreflightWarning] {
         let domid = hypervisor.domain
-        var warnings: [XenPreflightWarning] = []
+        var warnings = try checkVMEventInterface(hypervisor)
         let active: Bool
         do throws(HypervisorError) {
             active = try hypervisor.altp2mEnabled()
@@ -90,21 +89,6 @@ public enum XenPreflight {
         return warnings
     }
 
-    /// Checks the vm_event interface version: the headers this build used, then the version Xen
-    /// stamped on a request (Xen drops responses of any other version, leaving the vCPU paused,
-    /// xen/common/vm_event.c `vm_event_resume`).
-    /// - Parameters:
-    ///   - stamped: `version` of the first request read from the ring.
-    ///   - headerVersion: the build's `VM_EVENT_INTERFACE_VERSION`; tests pass another.
-    /// The corresponding C constant is `VM_EVENT_INTERFACE_VERSION`.
-    public static func checkVMEventVersion(
-        stamped: UInt32,
-        headerVersion: UInt32 = headerVMEventInterfaceVersion
-    ) throws(XenPreflightError) {
-        guard headerVersion == vmEventInterfaceVersion else { throw .vmEventHeaderVersion(headerVersion) }
-        guard stamped == headerVersion else { throw .vmEventVersion(stamped: stamped) }
-    }
-
     /// Explains a failed `enableMonitorRing`: EBUSY from xen/common/vm_event.c `vm_event_enable` (a
     /// ring exists) and EOPNOTSUPP (no ring gfn) get their own messages.
     /// The corresponding C function is `xc_monitor_enable`.
@@ -114,6 +98,19 @@ public enum XenPreflight {
         case EBUSY: return .ringBusy(domid: domid)
         case EOPNOTSUPP: return .noRingPage(domid: domid)
         default: return .xen(error)
+        }
+    }
+
+    /// The host checks, then the domain opened as the backend.
+    private static func open(_ nameOrID: String, calls: XenCalls, host: XenHost) throws(XenPreflightError)
+        -> XenHypervisor
+    {
+        guard host.hasPrivcmd else { throw .noPrivcmd }
+        guard host.isRoot else { throw .notRoot }
+        do throws(XenDomainError) {
+            return try XenHypervisor.open(nameOrID, calls: calls)
+        } catch {
+            throw Self.openFailure(error)
         }
     }
 
@@ -130,7 +127,7 @@ public enum XenPreflight {
         return .domain(error)
     }
 
-    private static func xenCall<T>(_ body: () throws(HypervisorError) -> T) throws(XenPreflightError) -> T {
+    static func xenCall<T>(_ body: () throws(HypervisorError) -> T) throws(XenPreflightError) -> T {
         do throws(HypervisorError) {
             return try body()
         } catch {

@@ -21,8 +21,8 @@ public enum XenPreflightError: Error, Equatable, Sendable, CustomStringConvertib
     case noSinglestep(domid: UInt32, capabilities: UInt32)
     /// The vm_event headers Warden was built with are not interface version 7.
     case vmEventHeaderVersion(UInt32)
-    /// Xen stamped another vm_event interface version on a request.
-    case vmEventVersion(stamped: UInt32)
+    /// Xen's release speaks another vm_event interface version (before 4.15).
+    case vmEventInterfaceMismatch(domid: UInt32, xen: XenVersion)
     /// `xc_monitor_enable` answered EBUSY: another process holds the monitor ring.
     case ringBusy(domid: UInt32)
     /// `xc_monitor_enable` answered EOPNOTSUPP: the domain has no monitor ring page.
@@ -61,10 +61,14 @@ public enum XenPreflightError: Error, Equatable, Sendable, CustomStringConvertib
                 + "to let one write through and protect the frame again"
         case .vmEventHeaderVersion(let version):
             "Warden was built against vm_event interface version \(version) but speaks version "
-                + "\(XenPreflight.vmEventInterfaceVersion) (Xen 4.15 to 4.17); rebuild it with Xen 4.17's headers"
-        case .vmEventVersion(let stamped):
-            "the hypervisor sends vm_event interface version \(stamped) but Warden speaks version "
-                + "\(XenPreflight.vmEventInterfaceVersion) (Xen 4.15 to 4.17): run Warden on a matching Xen"
+                + "\(XenPreflight.vmEventInterfaceVersion) (Xen 4.15 and later); rebuild it against the headers "
+                + "of Xen 4.15 or later (libxen-dev)"
+        case .vmEventInterfaceMismatch(let domid, let xen):
+            "Xen \(xen) speaks vm_event interface version \(XenPreflight.vmEventInterfaceVersion(of: xen))"
+                + (xen < XenVersion(major: 4, minor: 13) ? " or older" : "") + ", but Warden speaks version "
+                + "\(XenPreflight.vmEventInterfaceVersion) (Xen 4.15 and later): Xen would drop every reply Warden "
+                + "sends and leave the guest's vCPUs paused. Nothing was changed in domain \(domid); run Warden "
+                + "on Xen 4.15 or later"
         case .ringBusy(let domid):
             "the vm_event monitor ring of domain \(domid) is already in use (xc_monitor_enable: EBUSY). Another "
                 + "introspection tool holds it: commonly xen-access, a LibVMI-based tool such as DRAKVUF or the "
@@ -85,6 +89,8 @@ public enum XenPreflightWarning: Equatable, Sendable, CustomStringConvertible {
     case altp2mLimited(domid: UInt32)
     /// altp2m was already on before Warden touched the domain.
     case altp2mAlreadyActive(domid: UInt32)
+    /// Xen is newer than the newest release Warden knows; its vm_event interface is assumed to be 7.
+    case vmEventInterfaceAssumed(xen: XenVersion)
 
     public var description: String {
         switch self {
@@ -96,6 +102,11 @@ public enum XenPreflightWarning: Equatable, Sendable, CustomStringConvertible {
             "altp2m is already active on domain \(domid): another tool, or a killed Warden, may be using views; "
                 + "turning altp2m off when Warden stops destroys those views too (`warden release --domain "
                 + "\(domid)` cleans up after a killed Warden)"
+        case .vmEventInterfaceAssumed(let xen):
+            "Xen \(xen) is newer than the newest release Warden knows (\(XenPreflight.newestKnownXen)): Warden "
+                + "assumes it speaks vm_event interface version \(XenPreflight.vmEventInterfaceVersion), as 4.15 to "
+                + "\(XenPreflight.newestKnownXen) do, and stops, removing its protection, if the first request "
+                + "carries another version"
         }
     }
 }

@@ -29,7 +29,7 @@ extension DomainState {
         }
         vcpus[vcpu].awaitingSlot = nil
         var stamped = request
-        stamped.version = VMEventInterface.version
+        stamped.version = configuration.vmEventInterfaceVersion
         stamped.vcpuID = UInt32(vcpu)
         if altp2mActive, let view = vcpus[vcpu].view {
             stamped.flags.insert(.alternateP2M)

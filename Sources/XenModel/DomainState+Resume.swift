@@ -29,7 +29,7 @@ extension DomainState {
 
     private mutating func apply(_ response: vm_event_response_t) {
         // A version mismatch drops the response: the vCPU stays paused.
-        guard response.version == VMEventInterface.version else { return }
+        guard response.version == configuration.vmEventInterfaceVersion else { return }
         // `domain_vcpu` rejects ids beyond the domain's vCPUs.
         guard let vcpu = Int(exactly: response.vcpu_id), vcpus.indices.contains(vcpu) else { return }
         // Every flag below acts only while the vCPU is paused for vm_event.

@@ -15,6 +15,10 @@ extension XenModel {
                 XenControlHandle(raw: try self.openHandle(.control, "xc_interface_open"))
             },
             interfaceClose: { _ = self.closeHandle($0.raw) },
+            hypervisorVersion: { (xch) throws(XenError) in
+                try self.checkControl(xch, "xc_version")
+                return self.configuration.xenVersion
+            },
             nextDomainInfo: { (xch, first) throws(XenError) in
                 try self.checkControl(xch, "xc_domain_getinfolist")
                 return self.domainInfo(from: first)

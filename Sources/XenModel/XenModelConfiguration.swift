@@ -1,3 +1,6 @@
+import XenInterop
+import XenRing
+
 /// `HVM_PARAM_ALTP2M` values (xen/include/public/hvm/params.h `XEN_ALTP2M_*`).
 public enum Altp2mMode: UInt64, Sendable {
     case disabled = 0, mixed, external, limited
@@ -32,6 +35,13 @@ public struct XenModelConfiguration: Sendable {
     /// (tools/libs/guest/xg_dom_x86.c `meminit_hvm`). Views copy a whole superpage at once
     /// (xen/arch/x86/mm/p2m.c `p2m_altp2m_get_or_propagate`, `altp2m_get_effective_entry`).
     public var hostSuperpages = true
+
+    /// What `xc_version(XENVER_version)` answers. Only the answer changes: the model still behaves as 4.17.
+    public var xenVersion = XenVersion(major: 4, minor: 17)
+    /// The `VM_EVENT_INTERFACE_VERSION` stamped on requests and required of responses (any other is
+    /// dropped, xen/common/vm_event.c `vm_event_resume`). Tests set another to play a Xen whose
+    /// interface Warden does not speak; the ring layout stays version 7's.
+    public var vmEventInterfaceVersion = VMEventInterface.version
 
     public init() {}
 }

@@ -20,6 +20,8 @@ enum EnforcementDriver {
     struct Outcome: Sendable {
         var statistics: ProtectionSession.Statistics
         var teardownFailures: [HypervisorError]
+        /// Why the session stopped on its own: Xen stamped another vm_event interface version.
+        var versionMismatch: VMEventVersionMismatch? = nil
     }
 
     /// - Parameter until: checked between ring waits on the session thread, besides the stop flag.
@@ -46,7 +48,9 @@ enum EnforcementDriver {
                     return
                 }
                 let failures = session.run { flag.isStopped || until() }
-                continuation.resume(returning: .success(Outcome(statistics: session.statistics, teardownFailures: failures)))
+                let outcome = Outcome(
+                    statistics: session.statistics, teardownFailures: failures, versionMismatch: session.versionMismatch)
+                continuation.resume(returning: .success(outcome))
             }
             thread.name = "warden-enforcement"
             thread.start()

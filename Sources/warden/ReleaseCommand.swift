@@ -9,6 +9,7 @@ extension Warden {
         static let configuration = CommandConfiguration(
             abstract: "Recover a domain after `warden run` was killed (SIGKILL): release its vCPUs and lift every restriction.",
             discussion: """
+                Refuses a Xen older than 4.15 (another vm_event interface) before touching the domain. \
                 Pauses the domain, replaces the orphaned monitor ring and answers every vCPU still waiting \
                 for a reply, then disables the ring, returns every vCPU to the host view, turns altp2m \
                 (and every view) and singlestep off, and unpauses. Safe on a domain that is not under \
@@ -19,13 +20,10 @@ extension Warden {
         var domain: String
 
         func run() throws {
-            // The host checks of `warden run`'s preflight, and nothing more: release must also work on a
-            // domain whose altp2m state preflight would reject.
-            let host = XenHost.current
-            guard host.hasPrivcmd else { throw XenPreflightError.noPrivcmd }
-            guard host.isRoot else { throw XenPreflightError.notRoot }
-            let hypervisor = try XenHypervisor.open(domain)
-            let report = DomainRelease.release(hypervisor)
+            // Host and vm_event interface checks before anything is touched (the replies are version 7).
+            let checked = try XenPreflight.checkForRelease(domain)
+            for warning in checked.warnings { Diagnostics.log.warning("\(warning)") }
+            let report = DomainRelease.release(checked.hypervisor)
             for line in report.description.split(separator: "\n") { Diagnostics.log.notice("release: \(line)") }
             guard report.succeeded else {
                 // ArgumentParser prints this on stderr and exits with status 1.

@@ -55,6 +55,13 @@ extension Warden {
             let s = outcome.statistics
             Diagnostics.log.notice(
                 "\(s.requests) events, \(s.denied) denied, \(s.allowedOnce) allowed once (\(s.collateral) outside targets), \(s.alerts) alerts")
+            if let mismatch = outcome.versionMismatch {
+                if !outcome.teardownFailures.isEmpty {
+                    Diagnostics.log.error("teardown incomplete: \(outcome.teardownFailures)")
+                }
+                // ArgumentParser prints it on stderr and exits with status 1.
+                throw mismatch
+            }
             guard outcome.teardownFailures.isEmpty else {
                 throw ValidationError("teardown incomplete, run `warden release`: \(outcome.teardownFailures)")
             }

@@ -16,8 +16,10 @@ import XenRing
     /// Sets up a session through the production Xen backend, leaves vCPUs 0..<`faulting` paused on
     /// unanswered sys_call_table writes and vCPU `stepping` (if any) mid allow-once, in view 0 with
     /// singlestep armed, then "kills" the process: no teardown, handles dropped, its mapping unmapped.
-    static func killedWarden(vcpus: Int = 4, faulting: Range<Int> = 0..<3, stepping: Int? = 3) throws -> ModelGuest {
-        let guest = try ModelGuest(ProtectionSessionTests.targets, vcpus: vcpus)
+    static func killedWarden(
+        vcpus: Int = 4, faulting: Range<Int> = 0..<3, stepping: Int? = 3, xen: XenModelConfiguration = XenModelConfiguration()
+    ) throws -> ModelGuest {
+        let guest = try ModelGuest(ProtectionSessionTests.targets, vcpus: vcpus, configuration: xen)
         let mapped = MappedPages()
         var calls = guest.model.calls
         let enable = calls.monitor.enable

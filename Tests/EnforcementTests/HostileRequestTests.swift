@@ -39,9 +39,11 @@ import XenRing
             return replies[0]
         }
 
-        /// Nothing beyond setup reached the hypervisor, nothing was reported, and every request counted as ignored.
-        func expectUndisturbed(ignored: Int) {
+        /// Nothing beyond setup reached the hypervisor, nothing was reported, every request counted as
+        /// ignored, and only a request in another interface version made the session want to stop.
+        func expectUndisturbed(ignored: Int, mismatch: VMEventVersionMismatch? = nil) {
             #expect(xen.calls == setUpCalls)
+            #expect(session.versionMismatch == mismatch)
             #expect(guest.alerts.isEmpty)
             #expect(session.statistics.ignored == ignored)
             #expect(session.statistics.denied == 0 && session.statistics.allowedOnce == 0)
@@ -112,15 +114,15 @@ import XenRing
         harness.expectUndisturbed(ignored: 4)
     }
 
-    @Test func aRequestWithAnotherInterfaceVersionIsNotDecidedButStillReleasesTheVCPU() throws {
+    @Test(arguments: [UInt32(0), 5, 6, 8, 0xFFFF_FFFF])
+    func aRequestWithAnotherInterfaceVersionIsResumedPlainAndReportedAsAMismatch(version: UInt32) throws {
         let harness = try Harness()
         // A write to the deny target would be emulated without writes and alerted at version 7.
-        let write = MemAccessEvent(gfn: harness.gfn("sys_call_table"), offset: 8, gla: 0, flags: [.write])
-        for version: UInt32 in [0, 6, 8, 0xFFFF_FFFF] {
-            let request = Self.request(.memAccess, version: version, payload: .memAccess(write))
-            Self.expectPlainResume(try harness.answer(request), to: request, echoing: .memAccess(write))
-        }
-        harness.expectUndisturbed(ignored: 4)
+        let entry = harness.guest.physical("sys_call_table", plus: 8)
+        let write = MemAccessEvent(gfn: entry >> 12, offset: entry & 0xFFF, gla: 0, flags: [.write])
+        let request = Self.request(.memAccess, version: version, payload: .memAccess(write))
+        Self.expectPlainResume(try harness.answer(request), to: request, echoing: .memAccess(write))
+        harness.expectUndisturbed(ignored: 0, mismatch: VMEventVersionMismatch(stamped: version))
     }
 
     @Test func vcpuIDsBeyondTheDomainAreEchoedAndOtherwiseIgnored() throws {
@@ -174,6 +176,7 @@ import XenRing
             Self.expectPlainResume(try harness.answer(stray), to: stray, echoing: .singlestep(gfn: 0))
         }
         #expect(harness.guest.alerts.isEmpty)
+        #expect(harness.session.versionMismatch == VMEventVersionMismatch(stamped: 6))
         let restore = try harness.answer(Self.request(.singlestep, vcpu: 1))
         #expect(restore.flags == [.vcpuPaused, .alternateP2M, .toggleSinglestep])
         #expect(restore.altp2mIndex == harness.session.restrictedView.index)

@@ -21,14 +21,14 @@ final class ModelGuest {
         PlannedGuest.target(length.map { .symbolWithLength(name, $0) } ?? .symbol(name), action, writers: writers)
     }
 
-    init(_ targets: [ProtectedTarget], vcpus: Int = 4) throws {
+    init(_ targets: [ProtectedTarget], vcpus: Int = 4, configuration xen: XenModelConfiguration = XenModelConfiguration()) throws {
         var configuration = SyntheticGuest.Configuration()
         configuration.vcpuCount = vcpus
         let guest = try SyntheticGuest(configuration)
         symbols = Dictionary(guest.symbols.map { ($0.name, $0.address) }, uniquingKeysWith: { first, _ in first })
         textBase = guest.textBase
         physicalBase = configuration.physicalBase
-        model = XenModel(guest: guest)
+        model = XenModel(guest: guest, configuration: xen)
         hypervisor = ModelHypervisor(model: model)
         baseline = model.snapshot()
         let kernel = try GuestKernel.read(memory: hypervisor.memory, registers: try hypervisor.vcpuRegisters())

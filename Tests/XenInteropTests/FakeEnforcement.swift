@@ -5,6 +5,8 @@ import XenInterop
 
 /// Scripted answers of the enforcement entries, and the resources they hand out.
 struct FakeEnforcement: Sendable {
+    /// What `xc_version(XENVER_version)` answers.
+    var version = XenVersion(major: 4, minor: 17)
     var altp2mActive = false
     var hvmParams: [UInt32: UInt64] = [XenHVMParameter.altp2m: 2]
     /// x86 HVM with every optional event (reference §8).

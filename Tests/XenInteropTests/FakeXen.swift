@@ -115,6 +115,10 @@ final class FakeXen: Sendable {
         XenCalls(
             interfaceOpen: { () throws(XenError) in XenControlHandle(raw: try self.open("xc", "xc_interface_open")) },
             interfaceClose: { self.close("xc", $0.raw) },
+            hypervisorVersion: { (xch) throws(XenError) in
+                try self.record(xch.raw, "xc_version")
+                return self.read { $0.xen.version }
+            },
             nextDomainInfo: { (xch, first) throws(XenError) in
                 self.check(xch.raw, "xc_domain_getinfolist")
                 try self.enter("xc_domain_getinfolist")

@@ -59,6 +59,7 @@ import XenInterop
         let guest = try #require(guests.first, "needs a running HVM guest")
         let backend = try XenHypervisor.open(String(guest.domid))
         #expect(try backend.vcpuCount() >= 1)
+        #expect(try backend.hypervisorVersion() >= XenVersion(major: 4, minor: 0))
         #expect(try backend.hvmParameter(XenHVMParameter.altp2m) <= 3)
         // Either altp2m answers, or Xen says why not (no altp2m=1 / param 0), as preflight explains.
         do throws(HypervisorError) {

@@ -63,6 +63,7 @@ struct BackendCall: Sendable, CustomTestStringConvertible {
         .init(operation: "xc_domain_set_access_required", log: ["xc_domain_set_access_required(3, true)"]) {
             try $0.setAccessRequired(true)
         },
+        .init(operation: "xc_version", log: ["xc_version()"]) { _ = try $0.hypervisorVersion() },
     ]
 }
 
@@ -107,6 +108,7 @@ struct BackendCall: Sendable, CustomTestStringConvertible {
         #expect(try backend.currentView(vcpu: 1) == ViewID(2))
         #expect(try backend.hvmParameter(XenHVMParameter.altp2m) == 2)
         #expect(try backend.monitorCapabilities() == 0x1F7F)
+        #expect(try backend.hypervisorVersion() == XenVersion(major: 4, minor: 17))
         #expect(try backend.altp2mEnabled() == false)
         try backend.setAltp2m(enabled: true)
         #expect(try backend.altp2mEnabled() == true)

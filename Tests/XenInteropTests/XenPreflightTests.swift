@@ -18,7 +18,10 @@ import XenInterop
         #expect(report.hypervisor.domain == 3)
         #expect(report.warnings.isEmpty)
         #expect(
-            fake.log == ["xc_altp2m_get_domain_state(3)", "xc_hvm_param_get(3, 35)", "xc_monitor_get_capabilities(3)"]
+            fake.log == [
+                "xc_version()", "xc_altp2m_get_domain_state(3)", "xc_hvm_param_get(3, 35)",
+                "xc_monitor_get_capabilities(3)",
+            ]
         )
     }
 
@@ -98,7 +101,7 @@ import XenInterop
         #expect(XenPreflightError.noSinglestep(domid: 3, capabilities: 0).description.contains("Monitor Trap Flag"))
     }
 
-    @Test(arguments: ["xc_altp2m_get_domain_state", "xc_hvm_param_get", "xc_monitor_get_capabilities"])
+    @Test(arguments: ["xc_version", "xc_altp2m_get_domain_state", "xc_hvm_param_get", "xc_monitor_get_capabilities"])
     func otherFailuresKeepTheCallAndErrno(operation: String) {
         fake.update { $0.failures[operation] = .init(errno: EPERM) }
         #expect(throws: XenPreflightError.xen(HypervisorError(operation: operation, errno: EPERM))) { try check() }
@@ -106,18 +109,6 @@ import XenInterop
             XenPreflightError.xen(HypervisorError(operation: operation, errno: EPERM)).description
                 == "\(operation) failed: Operation not permitted (errno 1)"
         )
-    }
-
-    @Test func vmEventVersionMustBeSevenOnBothSides() throws {
-        #expect(XenPreflight.headerVMEventInterfaceVersion == 7)
-        try XenPreflight.checkVMEventVersion(stamped: 7)
-        #expect(throws: XenPreflightError.vmEventVersion(stamped: 6)) {
-            try XenPreflight.checkVMEventVersion(stamped: 6)
-        }
-        #expect(throws: XenPreflightError.vmEventHeaderVersion(8)) {
-            try XenPreflight.checkVMEventVersion(stamped: 8, headerVersion: 8)
-        }
-        #expect(XenPreflightError.vmEventVersion(stamped: 6).description.contains("version 6"))
     }
 
     @Test func busyRingNamesTheUsualHoldersAndTheRecovery() {
