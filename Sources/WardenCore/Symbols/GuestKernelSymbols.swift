@@ -21,8 +21,9 @@ public struct GuestKernel: Sendable {
     public var symbols: SymbolTable
     public var layout: KallsymsLayout
 
-    /// Locates the kernel through the page tables, copies its image mapping out, and decodes the
-    /// kallsyms tables in it. Costs follow the kernel's size, not the guest's RAM.
+    /// Locates the kernel through the page tables and decodes the kallsyms tables in its image
+    /// mapping, copying out only a window around them (`KernelImageWindows`). Costs follow the
+    /// kernel's size, not the guest's RAM.
     public static func read(
         memory: any GuestPhysicalMemory, registers: [VCPURegisters]
     ) throws(GuestSymbolsError) -> GuestKernel {
@@ -30,13 +31,11 @@ public struct GuestKernel: Sendable {
         do { location = try KernelLocator.locate(memory: memory, registers: registers) } catch {
             throw .locator(error)
         }
-        let space = AddressSpace(memory: memory, kernel: location)
-        let length = Int(location.imageMappingEnd - location.textBase)
-        let image = UnsafeMutableRawBufferPointer.allocate(byteCount: length, alignment: 4096)
-        defer { image.deallocate() }
-        space.copyMapped(from: location.textBase, into: image)
+        let windows = KernelImageWindows(
+            space: AddressSpace(memory: memory, kernel: location), start: location.textBase,
+            length: Int(location.imageMappingEnd - location.textBase))
         let tables: KallsymsTables
-        do { tables = try KallsymsFinder.find(in: UnsafeRawBufferPointer(image)) } catch {
+        do { tables = try windows.tables().get() } catch {
             throw .kallsyms(error, source: memory.sourceDescription)
         }
         let table = SymbolTable(origin: .guestMemory(source: memory.sourceDescription), symbols: tables.symbols)
