@@ -8,13 +8,14 @@ enum ChildProcess {
         var maxResidentKiB: Int
     }
 
-    static func run(_ path: String, _ arguments: [String]) -> Outcome? {
+    /// Standard output goes to the file `standardOutput` when given, else nowhere.
+    static func run(_ path: String, _ arguments: [String], standardOutput: String? = nil) -> Outcome? {
         var pid: pid_t = 0
         var actions = posix_spawn_file_actions_t()
         posix_spawn_file_actions_init(&actions)
         defer { posix_spawn_file_actions_destroy(&actions) }
         // The tools print megabytes of symbols: send their output nowhere.
-        posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0)
+        posix_spawn_file_actions_addopen(&actions, 1, standardOutput ?? "/dev/null", O_WRONLY | O_CREAT | O_TRUNC, 0o600)
         posix_spawn_file_actions_addopen(&actions, 2, "/dev/null", O_WRONLY, 0)
         let argv = ([path] + arguments).map { strdup($0) } + [nil]
         defer { argv.forEach { free($0) } }

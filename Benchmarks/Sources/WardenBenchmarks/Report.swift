@@ -16,7 +16,15 @@ enum Report {
         Swift.print("  \(label.padding(toLength: 70, withPad: " ", startingAt: 0)) \(figure.padding(toLength: 9, withPad: " ", startingAt: 0)) goal \(goal)")
     }
 
-    static func print(results: [BenchmarkResult], image: String, plan: ProtectionPlan, residentKiB: (Int, Int)?, demoResidentKiB: Int?) {
+    /// Peak resident set sizes, each measured in its own process.
+    struct Residency {
+        var symbolsVersusFinderKiB: (Int, Int)?
+        var demoKiB: Int?
+        var idleWardenKiB: Int?
+        var controllers: [(kernel: String, figures: ControllerFootprint.Figures)]
+    }
+
+    static func print(results: [BenchmarkResult], image: String, plan: ProtectionPlan, resident: Residency) {
         let warden = median(results, "kallsyms: warden")
         let decompression = median(results, "baseline: decompression")
         let finder = median(results, "baseline: kallsyms-finder")
@@ -36,12 +44,28 @@ enum Report {
         line("ring: Swift ÷ C loop over the same macros", ratio(ringSwift, ringC), "≤ 1.2")
         line("attach on the model (synthetic guest, kernel-core policy), ms", median(results, "model: attach"), "-")
         line("teardown on the model, ms", median(results, "model: teardown"), "-")
-        line("peak RSS of `warden demo` (controller + model + 64 MiB guest), MiB", demoResidentKiB.map { Double($0) / 1024 }, "≤ 30 (controller alone)")
         line("page-walk translations per second, cold (millions)", cold.map { 4096 / $0 / 1000 }, "-")
         line("page-walk translations per second, cached (millions)", cached.map { 4096 / $0 / 1000 }, "-")
-        if let (ours, theirs) = residentKiB {
-            line("peak RSS, warden symbols --image, MiB", Double(ours) / 1024, "-")
-            line("peak RSS, kallsyms-finder, MiB", Double(theirs) / 1024, "-")
+        printResidency(resident)
+    }
+
+    static func printResidency(_ resident: Residency) {
+        let mebibytes = { (kibibytes: Int) in Double(kibibytes) / 1024 }
+        line("peak RSS of `warden demo` (controller + model + 64 MiB guest), MiB", resident.demoKiB.map(mebibytes), "-")
+        line("peak RSS of `warden run --help` (the executable and its libraries), MiB", resident.idleWardenKiB.map(mebibytes), "-")
+        for (kernel, figures) in resident.controllers {
+            let name = kernel.split(separator: "/").last.map(String.init) ?? kernel
+            Swift.print("  controller on \(name) (\(figures.symbols) symbols, \(figures.frames) frames):")
+            line("    growth while protecting / at peak (reading kallsyms), MiB",
+                 mebibytes(figures.protectingGrowthKiB), "- / \(String(format: "%.2f", mebibytes(figures.peakGrowthKiB)))")
+            line("    controller RSS while protecting = executable + growth, MiB",
+                 resident.idleWardenKiB.map { mebibytes($0 + figures.protectingGrowthKiB) }, "≤ 30")
+            line("    controller RSS at peak, MiB", resident.idleWardenKiB.map { mebibytes($0 + figures.peakGrowthKiB) }, "≤ 30")
+        }
+        if resident.controllers.isEmpty { Swift.print("  (controller footprint skipped: no Debian kernel in .cache/kernels)") }
+        if let (ours, theirs) = resident.symbolsVersusFinderKiB {
+            line("peak RSS, warden symbols --image, MiB", mebibytes(ours), "-")
+            line("peak RSS, kallsyms-finder, MiB", mebibytes(theirs), "-")
         } else {
             Swift.print("  (peak RSS comparison skipped: build `warden` in release and install kallsyms-finder)")
         }

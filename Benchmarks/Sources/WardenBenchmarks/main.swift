@@ -10,6 +10,17 @@ import WardenCore
 //   page-walk translations per second, cold and through a TranslationCache.
 // Run: swift build -c release && swift run -c release --package-path Benchmarks
 
+// The child process of the controller footprint measurement (ControllerFootprint.swift).
+if CommandLine.arguments.count == 4, CommandLine.arguments[1] == ControllerFootprint.command {
+    do {
+        try ControllerFootprint.runChild(image: CommandLine.arguments[2], policy: CommandLine.arguments[3])
+        exit(0)
+    } catch {
+        print("controller footprint: \(error)")
+        exit(1)
+    }
+}
+
 guard let image = Inputs.vmlinuz(matching: "linux-image-6.1.0-") else {
     print("no Debian 6.1 kernel in .cache/kernels: run scripts/setup --integration first")
     exit(1)
@@ -17,6 +28,13 @@ guard let image = Inputs.vmlinuz(matching: "linux-image-6.1.0-") else {
 // Peak RSS of whole processes, measured before this process grows: a spawned child's peak starts
 // from its parent's at exec time.
 let demoResidentKiB = Inputs.warden.flatMap { ChildProcess.run($0, ["demo"])?.maxResidentKiB }
+// `warden run --help` loads everything `warden run` links, and does nothing else.
+let idleWardenKiB = Inputs.warden.flatMap { ChildProcess.run($0, ["run", "--help"])?.maxResidentKiB }
+let controllerFootprints = ["linux-image-6.1.0-", "linux-image-6.12."].compactMap { prefix in
+    Inputs.vmlinuz(matching: prefix).flatMap { kernel in
+        ControllerFootprint.measure(image: kernel, policy: Inputs.kernelCorePolicy).map { (kernel, $0) }
+    }
+}
 let residentKiB = Inputs.warden.flatMap { warden in
     Inputs.kallsymsFinder.flatMap { finder in
         ChildProcess.run(warden, ["symbols", "--image", image]).flatMap { ours in
@@ -89,4 +107,8 @@ let suite = BenchmarkSuite(name: "warden") { suite in
 
 var runner = BenchmarkRunner(suites: [suite], settings: parseArguments())
 try runner.run()
-Report.print(results: runner.results, image: image, plan: try attachPlan(small), residentKiB: residentKiB, demoResidentKiB: demoResidentKiB)
+Report.print(
+    results: runner.results, image: image, plan: try attachPlan(small),
+    resident: Report.Residency(
+        symbolsVersusFinderKiB: residentKiB, demoKiB: demoResidentKiB, idleWardenKiB: idleWardenKiB,
+        controllers: controllerFootprints))
