@@ -3,6 +3,7 @@ import Enforcement
 import Hypervisor
 import Testing
 import WardenCore
+import XenModel
 import XenRing
 
 /// A request stamped with another vm_event interface version, put on the ring from Xen's side

@@ -42,6 +42,8 @@ enum Report {
         line("attach-plan 6 GiB ÷ 512 MiB", ratio(large, small), "≤ 1.2")
         line("ring decode → decide → respond, million events/s", ringSwift.map { 1000 / $0 }, "≥ 10")
         line("ring: Swift ÷ C loop over the same macros", ratio(ringSwift, ringC), "≤ 1.2")
+        line("serveRing on a denied flood (alerts, flood control), M events/s",
+             median(results, "controller: 200k").map { Double(DenialFlood.eventsPerRun) / 1000 / $0 }, "-")
         line("attach on the model (synthetic guest, kernel-core policy), ms", median(results, "model: attach"), "-")
         line("teardown on the model, ms", median(results, "model: teardown"), "-")
         line("page-walk translations per second, cold (millions)", cold.map { 4096 / $0 / 1000 }, "-")

@@ -61,6 +61,12 @@ guard try ring.runSwift() == RingRoundTrip.eventsPerRun, ring.runC() == RingRoun
     exit(1)
 }
 
+let flood = try DenialFlood(policy: targets)
+guard flood.run() == DenialFlood.eventsPerRun else {
+    print("flood benchmark: not every write was denied")
+    exit(1)
+}
+
 let attach = try ModelAttach(policy: targets)
 
 let kernelSpace = AddressSpace(memory: small.memory, cr3: small.registers[0].cr3, fiveLevel: false)
@@ -85,6 +91,9 @@ let suite = BenchmarkSuite(name: "warden") { suite in
     }
     suite.benchmark("baseline: ring: 1M events, C loop over the ring.h macros", settings: Iterations(10)) {
         _ = ring.runC()
+    }
+    suite.benchmark("controller: 200k denied writes through ProtectionSession.serveRing, with alerts", settings: Iterations(10)) {
+        _ = flood.run()
     }
     suite.benchmark("model: attach (set up the restricted view), kernel-core policy", settings: Iterations(20)) { state in
         let session = attach.session()
