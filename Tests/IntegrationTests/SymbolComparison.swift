@@ -12,7 +12,7 @@ enum SymbolComparison {
         var description: String { "\(String(address, radix: 16)) \(type) \(name)" }
     }
 
-    static func entries(_ symbols: [KernelSymbol]) -> [Entry] {
+    static func entries(_ symbols: some Collection<KernelSymbol>) -> [Entry] {
         symbols.map { Entry(name: $0.name, type: $0.type, address: $0.address) }
     }
 

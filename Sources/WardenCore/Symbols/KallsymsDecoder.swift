@@ -64,10 +64,11 @@ enum KallsymsDecoder {
     }
 
     /// Expands every name, checking markers, lengths and characters as it goes. Tokens are expanded
-    /// into one reusable buffer; the only per-symbol allocation is the name's String.
+    /// into one reusable buffer and appended to the compact columns: no per-symbol allocation, and
+    /// no `[KernelSymbol]` of the whole table (some 14 MB for a 6.1 kernel) at the peak.
     static func symbols(
         bytes: KallsymsBytes, candidate: KallsymsCandidate, tokens: KallsymsTokenTable, addresses: [UInt64]
-    ) throws(KallsymsError) -> [KernelSymbol] {
+    ) throws(KallsymsError) -> SymbolList {
         func corrupt(_ index: Int, _ reason: String) -> KallsymsError {
             .corruptNames(namesOffset: candidate.namesOffset, symbolIndex: index, reason: reason)
         }
@@ -77,8 +78,8 @@ enum KallsymsDecoder {
         defer { buffer.deallocate() }
         let raw = bytes.raw
         guard let input = raw.baseAddress, let output = buffer.baseAddress else { throw corrupt(0, "no bytes") }
-        var symbols: [KernelSymbol] = []
-        symbols.reserveCapacity(candidate.count)
+        var symbols = SymbolColumns.Builder(
+            expectedCount: candidate.count, expectedNameBytes: expandedNameBytes(bytes, candidate, tokens))
         var position = candidate.namesOffset
         try tokens.tokenStart.withUnsafeBufferPointer { (starts) throws(KallsymsError) in
             try tokens.tokenLength.withUnsafeBufferPointer { (lengths) throws(KallsymsError) in
@@ -112,20 +113,22 @@ enum KallsymsDecoder {
                         expanded += count
                     }
                     position += header + length
-                    symbols.append(try symbol(buffer, expanded, addresses[index]) { corrupt(index, $0) })
+                    try append(buffer, expanded, addresses[index], to: &symbols) { corrupt(index, $0) }
                 }
             }
         }
         guard position == candidate.namesEnd else { throw corrupt(candidate.count, "names end mismatch") }
-        return symbols
+        var columns = symbols.build()
+        let positions = columns.sortRunsOfEqualAddress()
+        return SymbolList(columns, positions: positions)
     }
 
     /// One expanded entry: the `nm` type letter, then a name from `nm` read with fscanf("%s") by
     /// scripts/kallsyms.c, so without control characters or spaces.
-    @inline(__always) private static func symbol(
-        _ buffer: UnsafeMutableRawBufferPointer, _ count: Int, _ address: UInt64,
+    @inline(__always) private static func append(
+        _ buffer: UnsafeMutableRawBufferPointer, _ count: Int, _ address: UInt64, to symbols: inout SymbolColumns.Builder,
         _ corrupt: (String) -> KallsymsError
-    ) throws(KallsymsError) -> KernelSymbol {
+    ) throws(KallsymsError) {
         guard count >= 2 else { throw corrupt("no type letter and name") }
         let type = buffer[0]
         guard (0x41...0x5A).contains(type) || (0x61...0x7A).contains(type) else {
@@ -134,7 +137,6 @@ enum KallsymsDecoder {
         for offset in 1..<count where buffer[offset] <= 0x20 {
             throw corrupt("name has a control or space character")
         }
-        let name = String(decoding: UnsafeRawBufferPointer(rebasing: buffer[1..<count]), as: UTF8.self)
-        return KernelSymbol(name: name, address: address, type: Character(Unicode.Scalar(type)))
+        symbols.append(nameBytes: UnsafeRawBufferPointer(rebasing: buffer[1..<count]), address: address, typeLetter: type)
     }
 }

@@ -44,6 +44,7 @@ public struct KallsymsTables: Sendable {
     /// Whether non-negative offsets are absolute addresses (`CONFIG_KALLSYMS_ABSOLUTE_PERCPU`).
     public var absolutePercpu: Bool
     public var locations: Locations
-    /// In table order: sorted by address, as scripts/kallsyms.c writes them.
-    public var symbols: [KernelSymbol]
+    /// In table order: sorted by address, as scripts/kallsyms.c writes them, so that
+    /// `kallsyms_seqs_of_names` indexes it. `SymbolTable(origin:symbols:)` takes it as it is.
+    public var symbols: SymbolList
 }
