@@ -15,7 +15,7 @@ let package = Package(
         .executable(name: "warden", targets: ["warden"]),
         // For the nested Benchmarks package.
         .library(
-            name: "WardenKit", targets: ["WardenCore", "KernelImage", "SyntheticGuest", "XenRing", "Enforcement", "Hypervisor", "XenModel"]),
+            name: "WardenKit", targets: ["WardenCore", "KernelImage", "SyntheticGuest", "XenRing", "Enforcement", "Hypervisor", "XenModel", "CAllocator"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.5.0"),
@@ -41,6 +41,8 @@ let package = Package(
         .target(name: "GuestSources", dependencies: ["ElfReader", "WardenCore"], swiftSettings: strict),
         // Guest memory and registers of a live Xen domain (libxenforeignmemory, libxenctrl, libxenstore).
         .target(name: "XenInterop", dependencies: ["CXen", "WardenCore", "Hypervisor"], swiftSettings: strict),
+        // malloc.h (malloc_trim, mallopt), which Swift's Glibc module does not export.
+        .target(name: "CAllocator"),
         // The vm_event ring macros of xen/io/ring.h, which Swift cannot import, as static-inline C.
         .target(name: "CXenShims", dependencies: ["CXen"]),
         // vm_event requests/responses as Swift values, over the real ring code (back side for Warden,
@@ -62,7 +64,7 @@ let package = Package(
             name: "warden",
             dependencies: [
                 "WardenCore", "ElfReader", "KernelImage", "GuestSources", "XenInterop", "SyntheticGuest",
-                "Hypervisor", "Enforcement", "Alerts", "XenModel",
+                "Hypervisor", "Enforcement", "Alerts", "XenModel", "CAllocator",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
                 .product(name: "Logging", package: "swift-log"),

@@ -14,13 +14,10 @@ let package = Package(
     targets: [
         // The C loop over the same ring.h macros that the ring benchmark compares with.
         .target(name: "RingBaseline"),
-        // malloc.h for the controller footprint measurement.
-        .target(name: "CMalloc"),
         .executableTarget(
             name: "WardenBenchmarks",
             dependencies: [
                 "RingBaseline",
-                "CMalloc",
                 .product(name: "WardenKit", package: "warden"),
                 .product(name: "Benchmark", package: "swift-benchmark"),
             ])

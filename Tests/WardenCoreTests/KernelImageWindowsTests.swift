@@ -41,7 +41,8 @@ import Testing
     @Test func theWindowDecodesTheSameTablesAsTheWholeImage() throws {
         let image = try Image()
         let anchor = try #require(image.windows.anchorOffsets(limit: 1).first)
-        let windowed = try image.windows.tables(around: anchor).get()
+        let size = try #require(image.windows.sizes.first)
+        let windowed = try image.windows.tables(around: anchor, before: size.before, after: size.after).get()
         #expect(Set(windowed.symbols) == Set(image.guest.symbols))
     }
 
@@ -49,10 +50,9 @@ import Testing
     /// mapping and still decodes them.
     @Test func aWindowTooSmallFallsBackToTheWholeImage() throws {
         var windows = try Image().windows
-        windows.before = 4096
-        windows.after = 4096
+        windows.sizes = [(4096, 4096), (8192, 4096)]
         let anchor = try #require(windows.anchorOffsets(limit: 1).first)
-        guard case .failure = windows.tables(around: anchor) else {
+        guard case .failure = windows.tables(around: anchor, before: 8192, after: 4096) else {
             Issue.record("an 8 KiB window cannot hold the synthetic kernel's tables")
             return
         }

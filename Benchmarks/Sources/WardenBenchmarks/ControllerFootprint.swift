@@ -1,5 +1,5 @@
 import Alerts
-import CMalloc
+import CAllocator
 import Enforcement
 import Glibc
 import KernelImage
@@ -52,11 +52,16 @@ enum ControllerFootprint {
         let targets = try PolicySet(policies: [try Policy.load(path: policy)]).targets
         let model = try guestModel(image)
         let hypervisor = ModelHypervisor(model: model)
+        // Building the guest freed large buffers, which made glibc raise its mmap and trim
+        // thresholds; a fresh `warden run` starts at the defaults, so the child goes back to them.
+        mallopt(M_MMAP_THRESHOLD, 128 * 1024)
+        mallopt(M_TRIM_THRESHOLD, 128 * 1024)
         malloc_trim(0)
         let start = try resetPeakAndReadResidentKiB()
 
         let kernel = try GuestKernel.read(memory: hypervisor.memory, registers: try hypervisor.vcpuRegisters())
         let plan = try kernel.plan(targets, in: hypervisor.memory)
+        malloc_trim(0)  // as `warden run` does once attach is planned
         let devNull = open("/dev/null", O_WRONLY)
         defer { close(devNull) }
         let sink = StandardOutputSink(format: .json, fileDescriptor: devNull, destination: "/dev/null")

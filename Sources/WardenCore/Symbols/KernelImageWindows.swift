@@ -6,12 +6,12 @@
 struct KernelImageWindows {
     /// Streaming chunk; the next chunk starts `anchor.count - 1` bytes early so no anchor is cut.
     var chunk = 1 << 20
-    /// Bytes kept before and after an anchor. Before the token table lie kallsyms_names, the markers,
+    /// Bytes kept before and after an anchor, smallest first: each anchor is tried with the first
+    /// size, then all again with the next. Before the token table lie kallsyms_names, the markers,
     /// seqs_of_names (6.1.y) and, in 6.1, the offsets; after it the token index and, from 6.4, the
-    /// offsets and seqs_of_names. Debian's 6.12 (163,205 symbols) needs about 3 MiB before and 1.2 MiB
-    /// after, so this leaves more than twice the room.
-    var before = 8 << 20
-    var after = 4 << 20
+    /// offsets and seqs_of_names. Debian's 6.12 (163,205 symbols) needs about 3.2 MiB before and
+    /// 1.2 MiB after, so the first size fits the kernels seen and the second has four times the room.
+    var sizes: [(before: Int, after: Int)] = [(4 << 20, 2 << 20), (16 << 20, 8 << 20)]
 
     let space: AddressSpace
     let start: UInt64
@@ -26,8 +26,13 @@ struct KernelImageWindows {
     /// The tables from the first anchor whose window decodes, else from the whole mapping (whose
     /// error, on failure, is the one the whole-image search has always given).
     func tables() -> Result<KallsymsTables, KallsymsError> {
-        for anchor in anchorOffsets(limit: KallsymsFinder.maximumTokenTables) {
-            if case .success(let tables) = tables(around: anchor) { return .success(tables) }
+        let anchors = anchorOffsets(limit: KallsymsFinder.maximumTokenTables)
+        for size in sizes {
+            for anchor in anchors {
+                if case .success(let tables) = tables(around: anchor, before: size.before, after: size.after) {
+                    return .success(tables)
+                }
+            }
         }
         return copy(from: 0, count: length)
     }
@@ -54,7 +59,7 @@ struct KernelImageWindows {
     }
 
     /// The tables decoded from the window around `anchor`, or the finder's error there.
-    func tables(around anchor: Int) -> Result<KallsymsTables, KallsymsError> {
+    func tables(around anchor: Int, before: Int, after: Int) -> Result<KallsymsTables, KallsymsError> {
         // Page-aligned, so the window starts 8-aligned in the image as the finder requires.
         let lower = max(0, anchor - before) & ~4095
         let upper = min(length, anchor + after)

@@ -1,2 +1,2 @@
 // Header-only: a C target needs one source file.
-#include "CMalloc.h"
+#include "CAllocator.h"
