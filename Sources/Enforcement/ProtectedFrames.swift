@@ -65,13 +65,12 @@ public struct ProtectedFrames: Sendable {
         // The smallest covering target decides: nested targets (a table inside rodata) share action
         // and access (the planner refuses conflicts), and the inner one names the write best.
         // Indices, not a slice: a slice would retain the array on every event.
-        for position in run {
-            let span = spans[position]
-            if offset >= span.offset && offset - span.offset < span.length {
-                return (span.targetIndex, span.targetOffset + (offset - span.offset))
+        return spans.withUnsafeBufferPointer { spans in
+            for span in spans[run] where offset >= span.offset && offset - span.offset < span.length {
+                return (span.targetIndex, span.targetOffset &+ (offset &- span.offset))
             }
+            return nil
         }
-        return nil
     }
 
     /// The spans in frame `gfn`, in the order `targetIndex` tries them (empty for an unprotected frame).
