@@ -54,13 +54,13 @@ enum Report {
     static func printResidency(_ resident: Residency) {
         let mebibytes = { (kibibytes: Int) in Double(kibibytes) / 1024 }
         line("peak RSS of `warden demo` (controller + model + 64 MiB guest), MiB", resident.demoKiB.map(mebibytes), "-")
-        line("peak RSS of `warden run --help` (the executable and its libraries), MiB", resident.idleWardenKiB.map(mebibytes), "-")
+        line("peak RSS of `warden run` up to preflight (policy parsed, no Xen), MiB", resident.idleWardenKiB.map(mebibytes), "-")
         for (kernel, figures) in resident.controllers {
             let name = kernel.split(separator: "/").last.map(String.init) ?? kernel
             Swift.print("  controller on \(name) (\(figures.symbols) symbols, \(figures.frames) frames):")
             line("    growth while protecting / at peak (reading kallsyms), MiB",
                  mebibytes(figures.protectingGrowthKiB), "- / \(String(format: "%.2f", mebibytes(figures.peakGrowthKiB)))")
-            line("    controller RSS while protecting = executable + growth, MiB",
+            line("    controller RSS while protecting = up to preflight + growth, MiB",
                  resident.idleWardenKiB.map { mebibytes($0 + figures.protectingGrowthKiB) }, "≤ 30")
             line("    controller RSS at peak, MiB", resident.idleWardenKiB.map { mebibytes($0 + figures.peakGrowthKiB) }, "≤ 30")
         }

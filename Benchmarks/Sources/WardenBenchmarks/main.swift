@@ -28,8 +28,11 @@ guard let image = Inputs.vmlinuz(matching: "linux-image-6.1.0-") else {
 // Peak RSS of whole processes, measured before this process grows: a spawned child's peak starts
 // from its parent's at exec time.
 let demoResidentKiB = Inputs.warden.flatMap { ChildProcess.run($0, ["demo"])?.maxResidentKiB }
-// `warden run --help` loads everything `warden run` links, and does nothing else.
-let idleWardenKiB = Inputs.warden.flatMap { ChildProcess.run($0, ["run", "--help"])?.maxResidentKiB }
+// Everything `warden run` does before it touches Xen: load, parse the policy, then stop at
+// preflight (no /dev/xen/privcmd here; on a dom0 the made-up domain name is not found).
+let idleWardenKiB = Inputs.warden.flatMap {
+    ChildProcess.run($0, ["run", "--domain", "warden-benchmark-no-such-domain", "--policy", Inputs.kernelCorePolicy])?.maxResidentKiB
+}
 let controllerFootprints = ["linux-image-6.1.0-", "linux-image-6.12."].compactMap { prefix in
     Inputs.vmlinuz(matching: prefix).flatMap { kernel in
         ControllerFootprint.measure(image: kernel, policy: Inputs.kernelCorePolicy).map { (kernel, $0) }
