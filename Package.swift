@@ -72,7 +72,9 @@ let package = Package(
             resources: [.copy("Resources")],
             swiftSettings: strict),
 
-        .testTarget(name: "WardenCoreTests", dependencies: ["WardenCore", "SyntheticGuest"], swiftSettings: strict),
+        // What several test targets share (a seeded random generator); not part of any product.
+        .target(name: "TestSupport", path: "Tests/TestSupport", swiftSettings: strict),
+        .testTarget(name: "WardenCoreTests", dependencies: ["WardenCore", "SyntheticGuest", "TestSupport"], swiftSettings: strict),
         .testTarget(name: "ElfReaderTests", dependencies: ["ElfReader"], resources: [.copy("Fixtures")], swiftSettings: strict),
         .testTarget(name: "KernelImageTests", dependencies: ["KernelImage", "WardenCore", "SyntheticGuest"], swiftSettings: strict),
         .testTarget(name: "GuestSourcesTests", dependencies: ["GuestSources", "SyntheticGuest"], swiftSettings: strict),
@@ -85,13 +87,16 @@ let package = Package(
             name: "IntegrationTests",
             dependencies: ["WardenCore", "KernelImage", "GuestSources", "warden"],
             swiftSettings: strict),
-        .testTarget(name: "XenRingTests", dependencies: ["XenRing", "CXen", "CXenShims"], swiftSettings: strict),
+        .testTarget(name: "XenRingTests", dependencies: ["XenRing", "CXen", "CXenShims", "TestSupport"], swiftSettings: strict),
         .testTarget(
-            name: "XenModelTests", dependencies: ["CXen", "XenModel", "Hypervisor", "XenRing", "XenInterop", "SyntheticGuest", "WardenCore"],
+            name: "XenModelTests",
+            dependencies: ["CXen", "XenModel", "Hypervisor", "XenRing", "XenInterop", "SyntheticGuest", "WardenCore", "TestSupport"],
             swiftSettings: strict),
         .testTarget(
             name: "EnforcementTests",
-            dependencies: ["Enforcement", "XenModel", "XenInterop", "Hypervisor", "XenRing", "Alerts", "SyntheticGuest", "WardenCore"],
+            dependencies: [
+                "Enforcement", "XenModel", "XenInterop", "Hypervisor", "XenRing", "Alerts", "SyntheticGuest", "WardenCore", "TestSupport",
+            ],
             swiftSettings: strict),
         .testTarget(name: "AlertsTests", dependencies: ["Alerts", "WardenCore"], swiftSettings: strict),
         .testTarget(name: "XenInteropTests", dependencies: ["XenInterop", "WardenCore"], swiftSettings: strict),

@@ -1,4 +1,5 @@
 import SyntheticGuest
+import TestSupport
 import Testing
 import WardenCore
 
@@ -70,7 +71,7 @@ import WardenCore
         for name in Set(input.map(\.name)).union(["", "ca", "zz", "helpe"]) {
             #expect(table.symbol(named: name) == reference.symbol(named: name), "\(name)")
         }
-        var random = SymbolRandom(seed: seed)
+        var random = SplitMix64(seed: seed)
         var probes: [UInt64] = [0, 1, .max, Self.base - 1]
         for symbol in input { probes += [symbol.address &- 1, symbol.address, symbol.address &+ 1] }
         for _ in 0..<200 { probes.append(Self.base &+ random.next() % 0x500 &- 0x40) }

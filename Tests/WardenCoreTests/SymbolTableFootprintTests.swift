@@ -1,4 +1,5 @@
 import SyntheticGuest
+import TestSupport
 import Testing
 import WardenCore
 
@@ -8,7 +9,7 @@ import WardenCore
     static let budgetPerSymbol = 60
 
     @Test func aHundredThousandRealisticSymbolsFitTheBudget() {
-        var random = SymbolRandom(seed: 2024)
+        var random = SplitMix64(seed: 2024)
         var address: UInt64 = 0xffff_ffff_8100_0000
         let types: [Character] = ["T", "t", "D", "d", "R", "r", "B", "b", "W", "A"]
         let input = (0..<100_000).map { index in

@@ -1,3 +1,4 @@
+import TestSupport
 import WardenCore
 
 /// The symbol table as it was before its compact storage: `[KernelSymbol]` and a `[String: Int]`,
@@ -52,18 +53,6 @@ struct ReferenceSymbolTable {
     }
 }
 
-/// SplitMix64 (as in EnforcementTests): reproducible random tables.
-struct SymbolRandom: RandomNumberGenerator {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}
 
 enum SymbolTableFixtures {
     static let words = [
@@ -73,7 +62,7 @@ enum SymbolTableFixtures {
 
     /// Names shaped like a kernel's (Debian 6.1's average 21.5 bytes): underscore-joined words,
     /// some with a `__x64_sys_` or `__pfx_` prefix, a unique suffix so most are distinct.
-    static func realisticName(_ index: Int, _ random: inout SymbolRandom) -> String {
+    static func realisticName(_ index: Int, _ random: inout SplitMix64) -> String {
         let prefixes = ["", "", "", "__", "__x64_sys_", "__pfx_", "__ksymtab_"]
         var name = prefixes[Int(random.next() % UInt64(prefixes.count))]
         for part in 0..<(2 + Int(random.next() % 3)) {
@@ -86,7 +75,7 @@ enum SymbolTableFixtures {
     /// A table with many collisions: few addresses, a small name pool, mixed case, some modules,
     /// some sizes, and non-ASCII names.
     static func collisionProne(count: Int, seed: UInt64) -> [KernelSymbol] {
-        var random = SymbolRandom(seed: seed)
+        var random = SplitMix64(seed: seed)
         let pool = ["a", "ab", "abc", "b", "_text", "café", "cafe", "naïve_ü", "x🙂", "helper", "help", "Helper"]
         let types: [Character] = ["T", "t", "D", "d", "A", "W", "b"]
         let modules: [String?] = [nil, nil, nil, "ext4", "nf_conntrack", "ÿmod"]

@@ -1,5 +1,6 @@
 import CXen
 import Hypervisor
+import TestSupport
 import Testing
 import WardenCore
 import XenModel
@@ -125,7 +126,7 @@ import XenRing
     @Test func rawRandomBytesAsRepliesNeverCrashTheModel() throws {
         let fixture = try ModelFixture()
         let (controller, _) = try fixture.protectTable()
-        var random = SplitMix64(state: 0xB17E5)
+        var random = SplitMix64(seed: 0xB17E5)
         for round in 0..<300 {
             _ = fixture.overwriteTable(vcpu: round % 4)
             fixture.model.step()
@@ -149,7 +150,7 @@ import XenRing
     @Test func garbageRepliesNeverCrashTheModel() throws {
         let fixture = try ModelFixture()
         let (controller, _) = try fixture.protectTable()
-        var random = SplitMix64(state: 0x5EED)
+        var random = SplitMix64(seed: 0x5EED)
         for round in 0..<200 {
             _ = fixture.overwriteTable(vcpu: round % 4)
             fixture.model.step()
@@ -174,14 +175,3 @@ import XenRing
     }
 }
 
-/// A deterministic generator (SplitMix64), so a failing garbage run can be replayed.
-struct SplitMix64: RandomNumberGenerator {
-    var state: UInt64
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}

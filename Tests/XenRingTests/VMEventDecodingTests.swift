@@ -1,4 +1,5 @@
 import CXen
+import TestSupport
 import Testing
 import XenRing
 
@@ -30,7 +31,7 @@ import XenRing
     }
 
     @Test func everyDecodedFieldIsTheByteValueAtItsABIOffset() {
-        var generator = SplitMix64(state: 0x5EED)
+        var generator = SplitMix64(seed: 0x5EED)
         for _ in 0..<500 {
             var raw = vm_event_request_t()
             withUnsafeMutableBytes(of: &raw) { bytes in
@@ -57,7 +58,7 @@ import XenRing
     @Test func junkInEverySlotDecodesWithoutTrapping() throws {
         try withRingPage { page in
             var back = try VMEventBackRing(page: page, size: 4096)
-            var generator = SplitMix64(state: 0xBAD)
+            var generator = SplitMix64(seed: 0xBAD)
             for index in 64..<4096 {
                 page.storeBytes(of: UInt8.random(in: 0...255, using: &generator), toByteOffset: index, as: UInt8.self)
             }

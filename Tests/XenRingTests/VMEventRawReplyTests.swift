@@ -1,11 +1,12 @@
 import CXen
+import TestSupport
 import Testing
 import XenRing
 
 @Suite struct VMEventRawReplyTests {
     /// Seeded random requests: the raw builders must produce exactly what the value builders do.
     @Test(arguments: 0..<200) func rawRepliesEqualTheValueBuilders(seed: Int) {
-        var generator = SplitMix64(state: 0x5EED &+ UInt64(seed))
+        var generator = SplitMix64(seed: 0x5EED &+ UInt64(seed))
         var request = vm_event_request_t()
         withUnsafeMutableBytes(of: &request) { bytes in
             for index in bytes.indices { bytes[index] = UInt8(truncatingIfNeeded: generator.next()) }
