@@ -42,6 +42,8 @@ import Testing
         let image = try Image()
         let anchor = try #require(image.windows.anchorOffsets(limit: 1).first)
         let size = try #require(image.windows.sizes.first)
+        // The window really is a part: it starts after the image does.
+        #expect(anchor > size.before)
         let windowed = try image.windows.tables(around: anchor, before: size.before, after: size.after).get()
         #expect(Set(windowed.symbols) == Set(image.guest.symbols))
     }
@@ -56,6 +58,25 @@ import Testing
             Issue.record("an 8 KiB window cannot hold the synthetic kernel's tables")
             return
         }
+        let tables = try windows.tables().get()
+        #expect(tables.symbols.contains { $0.name == "sys_call_table" })
+    }
+
+    /// Digit runs planted ahead of the real table (guest memory is the attacker's) are not token
+    /// tables: they get no window, and the real table is still read through a window alone.
+    @Test func plantedDigitRunsGetNoWindowAndDoNotForceTheWholeImage() throws {
+        let image = try Image()
+        let real = try #require(image.windows.anchorOffsets(limit: 1).first)
+        #expect(image.windows.holdsTokenTable(real))
+        let planted = (0..<40).map { 0x1000 + $0 * 0x2000 }
+        for offset in planted {
+            let physical = image.guest.physicalAddress(ofKernelVirtual: image.windows.start + UInt64(offset))
+            try image.guest.ram.write(physical: physical, bytes: KallsymsFinder.anchor)
+        }
+        #expect(Array(image.windows.anchorOffsets(limit: 64).prefix(40)) == planted)
+        #expect(planted.allSatisfy { !image.windows.holdsTokenTable($0) })
+        var windows = image.windows
+        windows.fallBackToWholeImage = false
         let tables = try windows.tables().get()
         #expect(tables.symbols.contains { $0.name == "sys_call_table" })
     }

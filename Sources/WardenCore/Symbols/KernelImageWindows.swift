@@ -2,7 +2,7 @@
 /// image (tens of MB): the image is streamed in fixed chunks to find the token table's anchor, and
 /// only a window around each anchor is copied and searched. The window is sized for the largest
 /// real tables with room to spare; anything that does not decode in its windows (an unusual or
-/// hostile layout) falls back to searching a copy of the whole mapping, as before.
+/// hostile layout) falls back to searching a copy of the whole mapping.
 struct KernelImageWindows {
     /// Streaming chunk; the next chunk starts `anchor.count - 1` bytes early so no anchor is cut.
     var chunk = 1 << 20
@@ -12,6 +12,8 @@ struct KernelImageWindows {
     /// offsets and seqs_of_names. Debian's 6.12 (163,205 symbols) needs about 3.2 MiB before and
     /// 1.2 MiB after, so the first size fits the kernels seen and the second has four times the room.
     var sizes: [(before: Int, after: Int)] = [(4 << 20, 2 << 20), (16 << 20, 8 << 20)]
+    /// Whether `tables()` may end with the whole-image copy; tests turn it off to see windows alone work.
+    var fallBackToWholeImage = true
 
     let space: AddressSpace
     let start: UInt64
@@ -23,10 +25,21 @@ struct KernelImageWindows {
         self.length = length
     }
 
+    /// Around a token table's anchor: its start is at most a u16 index entry back, and the 208
+    /// tokens from "0" on (each at most 513 bytes) and the 512-byte index follow it.
+    static let probeBefore = 64 << 10
+    static let probeAfter = 208 * (KallsymsTokenTable.maximumTokenLength + 1) + 1024
+
     /// The tables from the first anchor whose window decodes, else from the whole mapping (whose
-    /// error, on failure, is the one the whole-image search has always given).
+    /// error, on failure, is the whole-image search's). Only anchors that hold a valid token table
+    /// get a window, at most as many as the finder itself tries, so digit runs planted in guest
+    /// memory cannot force many windows or the whole-image copy before the real table is reached.
     func tables() -> Result<KallsymsTables, KallsymsError> {
-        let anchors = anchorOffsets(limit: KallsymsFinder.maximumTokenTables)
+        var anchors: [Int] = []
+        for anchor in anchorOffsets(limit: KallsymsFinder.maximumDigitRuns) where holdsTokenTable(anchor) {
+            anchors.append(anchor)
+            if anchors.count == KallsymsFinder.maximumTokenTables { break }
+        }
         for size in sizes {
             for anchor in anchors {
                 if case .success(let tables) = tables(around: anchor, before: size.before, after: size.after) {
@@ -34,12 +47,17 @@ struct KernelImageWindows {
                 }
             }
         }
+        guard fallBackToWholeImage else {
+            return .failure(.tokenTableNotFound(searchedBytes: 0, digitRuns: anchors.count))
+        }
         return copy(from: 0, count: length)
     }
 
     /// Offsets of the anchor in the mapping, at most `limit`, in order.
     func anchorOffsets(limit: Int) -> [Int] {
         let anchor = KallsymsFinder.anchor
+        // A chunk must hold more than an anchor, or the overlap would stop it advancing.
+        let chunk = max(self.chunk, 2 * anchor.count)
         let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: chunk, alignment: 4096)
         defer { buffer.deallocate() }
         var found: [Int] = []
@@ -64,6 +82,16 @@ struct KernelImageWindows {
         let lower = max(0, anchor - before) & ~4095
         let upper = min(length, anchor + after)
         return copy(from: lower, count: upper - lower)
+    }
+
+    /// Whether a valid token table and index sit at `anchor` (a small copy around it).
+    func holdsTokenTable(_ anchor: Int) -> Bool {
+        let lower = max(0, anchor - Self.probeBefore) & ~4095
+        let upper = min(length, anchor + Self.probeAfter)
+        let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: upper - lower, alignment: 4096)
+        defer { buffer.deallocate() }
+        space.copyMapped(from: start + UInt64(lower), into: buffer)
+        return KallsymsTokenTable(anchor: anchor - lower, in: KallsymsBytes(raw: UnsafeRawBufferPointer(buffer))) != nil
     }
 
     private func copy(from offset: Int, count: Int) -> Result<KallsymsTables, KallsymsError> {
