@@ -52,10 +52,10 @@ enum ControllerFootprint {
         let targets = try PolicySet(policies: [try Policy.load(path: policy)]).targets
         let model = try guestModel(image)
         let hypervisor = ModelHypervisor(model: model)
-        // Building the guest freed large buffers, which made glibc raise its mmap and trim
-        // thresholds; a fresh `warden run` starts at the defaults, so the child goes back to them.
-        mallopt(M_MMAP_THRESHOLD, 128 * 1024)
-        mallopt(M_TRIM_THRESHOLD, 128 * 1024)
+        // Building the guest freed large buffers, which raised glibc's dynamic mmap threshold, so
+        // the controller's large scratch comes from the heap here and stays resident until a trim,
+        // where a fresh `warden run` would map and unmap it. (Pinning the threshold with mallopt
+        // would switch the dynamic behaviour off for the rest of the run instead.) This errs high.
         malloc_trim(0)
         let start = try resetPeakAndReadResidentKiB()
 
