@@ -79,6 +79,7 @@ extension ProtectionSession {
         // resume still releases the vCPU if the entry was merely corrupt; the session stops (`run`).
         guard request.version == VMEventInterface.version else {
             versionMismatch = versionMismatch ?? VMEventVersionMismatch(stamped: request.version)
+            statistics.otherVersion += 1
             return reply.resume()
         }
         // Xen names one of the domain's vCPUs; any other id means the request is not Xen's.

@@ -38,6 +38,8 @@ public final class ProtectionSession {
         public var collateral = 0
         public var alerts = 0
         public var ignored = 0
+        /// Requests stamped with another vm_event interface version (the first one stops the run).
+        public var otherVersion = 0
 
         public init() {}
     }

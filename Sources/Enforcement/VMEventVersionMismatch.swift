@@ -4,6 +4,10 @@ import XenRing
 /// version from Xen's release, so this means that guess was wrong (a Xen newer than any Warden knows)
 /// or the ring entry is corrupt. Xen drops replies of any other version and leaves the vCPU paused
 /// (xen/common/vm_event.c `vm_event_resume`), so serving on would pause vCPU after vCPU.
+///
+/// Stopping fails open: protection is removed. That is chosen over serving on because every later
+/// write fault would leave another vCPU paused for good, taking the guest down; and the ring page
+/// belongs to Xen, so a guest cannot write such an entry to switch Warden off.
 public struct VMEventVersionMismatch: Error, Equatable, Sendable, CustomStringConvertible {
     /// The `version` field of the first such request.
     public var stamped: UInt32

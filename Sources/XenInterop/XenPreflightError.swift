@@ -109,4 +109,14 @@ public enum XenPreflightWarning: Equatable, Sendable, CustomStringConvertible {
                 + "carries another version"
         }
     }
+
+    /// The warning as `warden release` must put it: release reads no request, so it cannot notice a
+    /// Xen that drops its version-7 replies.
+    public var forRelease: String {
+        guard case .vmEventInterfaceAssumed(let xen) = self else { return description }
+        return "Xen \(xen) is newer than the newest release Warden knows (\(XenPreflight.newestKnownXen)): release "
+            + "assumes it speaks vm_event interface version \(XenPreflight.vmEventInterfaceVersion) and cannot tell "
+            + "if Xen drops its replies instead; if vCPUs stay paused afterwards (`xl vcpu-list`), this Xen speaks "
+            + "another version and only a Warden built for it can release them"
+    }
 }

@@ -46,7 +46,7 @@ extension Warden {
 
         func run() async throws {
             guard let url = Bundle.module.url(forResource: "linux-kernel-core", withExtension: "yaml", subdirectory: "Resources")
-            else { throw ValidationError("the embedded policy linux-kernel-core.yaml is missing from this build") }
+            else { throw RuntimeFailure("the embedded policy linux-kernel-core.yaml is missing from this build") }
             let policy = try Policy.parse(yaml: try String(contentsOf: url, encoding: .utf8), file: "embedded:linux-kernel-core.yaml")
             let scenario = try core.map { try DemoScenario(policy: policy, core: $0) } ?? DemoScenario(policy: policy, fiveLevel: fiveLevel)
             if planOnly {

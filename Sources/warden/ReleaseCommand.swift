@@ -22,12 +22,12 @@ extension Warden {
         func run() throws {
             // Host and vm_event interface checks before anything is touched (the replies are version 7).
             let checked = try XenPreflight.checkForRelease(domain)
-            for warning in checked.warnings { Diagnostics.log.warning("\(warning)") }
+            for warning in checked.warnings { Diagnostics.log.warning("\(warning.forRelease)") }
             let report = DomainRelease.release(checked.hypervisor)
             for line in report.description.split(separator: "\n") { Diagnostics.log.notice("release: \(line)") }
             guard report.succeeded else {
                 // ArgumentParser prints this on stderr and exits with status 1.
-                throw ValidationError("""
+                throw RuntimeFailure("""
                     domain \(domain) may still be restricted or paused: fix the cause of the failed steps \
                     above and run `warden release --domain \(domain)` again (it is safe to repeat); if the \
                     ring cannot be disabled (EBUSY), vCPUs are queued for ring space and only destroying \

@@ -57,17 +57,19 @@ extension Warden {
 
         static func finish(_ outcome: EnforcementDriver.Outcome) throws {
             let s = outcome.statistics
-            Diagnostics.log.notice(
-                "\(s.requests) events, \(s.denied) denied, \(s.allowedOnce) allowed once (\(s.collateral) outside targets), \(s.alerts) alerts")
+            let summary = "\(s.requests) events, \(s.denied) denied, \(s.allowedOnce) allowed once "
+                + "(\(s.collateral) outside targets), \(s.ignored) ignored, \(s.otherVersion) in another vm_event "
+                + "version, \(s.alerts) alerts"
+            Diagnostics.log.notice("\(summary)")
             if let mismatch = outcome.versionMismatch {
                 if !outcome.teardownFailures.isEmpty {
-                    Diagnostics.log.error("teardown incomplete: \(outcome.teardownFailures)")
+                    Diagnostics.log.error("teardown incomplete, run `warden release`: \(outcome.teardownFailures)")
                 }
                 // ArgumentParser prints it on stderr and exits with status 1.
                 throw mismatch
             }
             guard outcome.teardownFailures.isEmpty else {
-                throw ValidationError("teardown incomplete, run `warden release`: \(outcome.teardownFailures)")
+                throw RuntimeFailure("teardown incomplete, run `warden release`: \(outcome.teardownFailures)")
             }
             Diagnostics.log.notice("guest released: unrestricted and running")
         }

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Enforcement
+import Hypervisor
 import Testing
 
 @testable import warden
@@ -17,5 +18,20 @@ import Testing
 
     @Test func aStopOnRequestWithACleanTeardownIsNoError() throws {
         try Warden.Run.finish(EnforcementDriver.Outcome(statistics: .init(), teardownFailures: []))
+    }
+
+    /// A teardown that could not finish is a run-time failure (status 1, no usage text) that names
+    /// `warden release`, with or without a version mismatch before it.
+    @Test func anIncompleteTeardownEndsWithStatus1AndPointsAtRelease() {
+        let failure = HypervisorError(operation: "xc_altp2m_set_domain_state", errno: 16)
+        let outcome = EnforcementDriver.Outcome(statistics: .init(), teardownFailures: [failure])
+        do {
+            try Warden.Run.finish(outcome)
+            Issue.record("an incomplete teardown must fail")
+        } catch {
+            #expect(Warden.exitCode(for: error) == .failure)
+            #expect(Warden.message(for: error).contains("run `warden release`"))
+            #expect(!Warden.fullMessage(for: error).contains("USAGE"))
+        }
     }
 }

@@ -62,6 +62,12 @@ import XenInterop
     @Test func aNewerXenThanAnyKnownIsAcceptedWithAWarning() throws {
         let report = try XenPreflight.checkForRelease("web", calls: answering(4, 23).calls, host: dom0)
         #expect(report.warnings == [.vmEventInterfaceAssumed(xen: XenVersion(major: 4, minor: 23))])
+        // Release reads no request, so its wording must not promise that it would notice and stop.
+        let warning = try #require(report.warnings.first)
+        #expect(warning.description.contains("stops"))
+        #expect(!warning.forRelease.contains("stops"))
+        #expect(warning.forRelease.contains("cannot tell if Xen drops its replies"))
+        #expect(warning.forRelease.contains("Xen 4.23"))
     }
 
     @Test func aBuildWithOtherVMEventHeadersIsRefusedBeforeAnyCall() throws {
