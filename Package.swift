@@ -15,7 +15,11 @@ let package = Package(
         .executable(name: "warden", targets: ["warden"]),
         // For the nested Benchmarks package.
         .library(
-            name: "WardenKit", targets: ["WardenCore", "KernelImage", "SyntheticGuest", "XenRing", "Enforcement", "Hypervisor", "XenModel", "CAllocator"]),
+            name: "WardenKit",
+            targets: [
+                "WardenCore", "KernelImage", "SyntheticGuest", "XenRing", "Enforcement", "Hypervisor", "XenModel", "CAllocator",
+                "CXenShims",
+            ]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.5.0"),

@@ -13,7 +13,7 @@ let package = Package(
     ],
     targets: [
         // The C loop over the same ring.h macros that the ring benchmark compares with.
-        .target(name: "RingBaseline"),
+        .target(name: "RingBaseline", dependencies: [.product(name: "WardenKit", package: "warden")]),
         .executableTarget(
             name: "WardenBenchmarks",
             dependencies: [

@@ -33,7 +33,8 @@ struct FrameIndex: Sendable {
 
     /// Fibonacci hashing: the high bits of gfn × 2^64/φ, so neighbouring frames spread out.
     private static func home(_ gfn: UInt64, shift: UInt64) -> Int {
-        Int(truncatingIfNeeded: (gfn &* 0x9E37_79B9_7F4A_7C15) >> shift)
+        // `shift` is 64 minus the table's bits (at least 4), so the masking shift never masks.
+        Int(truncatingIfNeeded: (gfn &* 0x9E37_79B9_7F4A_7C15) &>> shift)
     }
 
     /// The spans of frame `gfn`, or nil for an unprotected frame.

@@ -40,7 +40,8 @@ public struct ProtectedFrames: Sendable {
         var runs: [(gfn: UInt64, spans: Range<Int>)] = []
         var flat: [Span] = []
         let sizes = plan.targets.map(\.size)
-        for (gfn, frameSpans) in byFrame {
+        // Frame order fixes the table's layout: the same plan always probes the same way.
+        for (gfn, frameSpans) in byFrame.sorted(by: { $0.key < $1.key }) {
             runs.append((gfn, flat.count..<(flat.count + frameSpans.count)))
             flat += frameSpans.sorted { (sizes[$0.targetIndex], $0.targetIndex) < (sizes[$1.targetIndex], $1.targetIndex) }
         }

@@ -2,8 +2,7 @@
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
-#include <xenctrl.h>
-#include <xen/vm_event.h>
+#include "CXenShims.h"
 #include "RingBaseline.h"
 
 #define EMPTY_SLOT UINT64_MAX
@@ -62,26 +61,24 @@ static int denies(const frame_table *table, const ring_baseline_span *spans, con
 
 long ring_baseline_run(void *page, const ring_baseline_frame *frames, size_t frame_count,
                        const ring_baseline_span *spans, const ring_baseline_rule *rules,
-                       const ring_baseline_range *writers, uint32_t vcpu_count, const void *request,
-                       long iterations) {
+                       const ring_baseline_range *writers, uint32_t vcpu_count,
+                       const vm_event_request_t *request, long iterations, uint64_t *flags_checksum) {
     frame_table table;
     if (!table_init(&table, frames, frame_count)) return -1;
-    vm_event_front_ring_t front;
+    // The same ring code as Warden's Swift path: CXenShims' static inline functions over ring.h's
+    // macros (guards, barriers and event indices included), for both sides.
     vm_event_back_ring_t back;
-    vm_event_sring_t *shared = page;
-    SHARED_RING_INIT(shared);
-    FRONT_RING_INIT(&front, shared, 4096);
-    BACK_RING_INIT(&back, shared, 4096);
+    cxen_vm_event_back_ring_init(&back, page, 4096);
+    vm_event_front_ring_t front;
+    cxen_vm_event_front_ring_attach(&front, page, 4096);
     long denied = 0;
+    uint64_t flags_sum = 0;
     for (long i = 0; i < iterations; i++) {
         // Xen's side: one request in.
-        memcpy(RING_GET_REQUEST(&front, front.req_prod_pvt), request, sizeof(vm_event_request_t));
-        front.req_prod_pvt++;
-        RING_PUSH_REQUESTS(&front);
+        cxen_vm_event_front_put_request(&front, request);
         // The controller: copy out, decide, answer.
         vm_event_request_t req;
-        RING_COPY_REQUEST(&back, back.req_cons, &req);
-        back.req_cons++;
+        if (!cxen_vm_event_get_request(&back, &req)) continue;
         vm_event_response_t rsp;
         memset(&rsp, 0, sizeof(rsp));
         rsp.version = VM_EVENT_INTERFACE_VERSION;
@@ -97,14 +94,12 @@ long ring_baseline_run(void *page, const ring_baseline_frame *frames, size_t fra
             rsp.flags |= VM_EVENT_FLAG_EMULATE | VM_EVENT_FLAG_EMULATE_NOWRITE;
             denied++;
         }
-        memcpy(RING_GET_RESPONSE(&back, back.rsp_prod_pvt), &rsp, sizeof(rsp));
-        back.rsp_prod_pvt++;
-        RING_PUSH_RESPONSES(&back);
+        cxen_vm_event_put_response(&back, &rsp);
         // Xen's side: the answer out.
         vm_event_response_t out;
-        memcpy(&out, RING_GET_RESPONSE(&front, front.rsp_cons), sizeof(out));
-        front.rsp_cons++;
+        if (cxen_vm_event_front_get_response(&front, &out)) flags_sum += out.flags;
     }
+    *flags_checksum = flags_sum;
     free(table.slots);
     return denied;
 }

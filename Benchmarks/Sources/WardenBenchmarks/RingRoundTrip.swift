@@ -5,7 +5,7 @@ import SyntheticGuest
 import WardenCore
 import XenRing
 
-/// decode → decide → respond through the real ring code: the hypervisor side puts a MEM_ACCESS
+/// The raw hot path through the real ring code: the hypervisor side puts a MEM_ACCESS
 /// write on sys_call_table's frame, Warden's side copies it out, asks the decision engine (the plan
 /// of the embedded kernel-core policy on the generated guest) through the controller's own raw
 /// hot path (`DecisionEngine.deniedWrite`, `VMEventRawReply`), answers, and the hypervisor side
@@ -34,9 +34,10 @@ struct RingRoundTrip {
         ).raw
     }
 
-    /// What `ProtectionSession.respond` does for a write to a deny target (the alert it then emits
-    /// is reporting, measured elsewhere). Returns the number of denied requests.
-    func runSwift() throws -> Int {
+    /// What `ProtectionSession.respond` does for a write to a deny target before it reports it: the
+    /// raw decision and the raw reply (the alert is measured by the `serveRing` benchmark). Returns the
+    /// number of denied requests and the sum of the flags of the responses Xen's side took.
+    func runSwift() throws -> (denied: Int, flags: UInt64) {
         let page = UnsafeMutableRawPointer.allocate(byteCount: 4096, alignment: 4096)
         defer { page.deallocate() }
         var back = try VMEventBackRing(page: page, size: 4096)
@@ -44,6 +45,7 @@ struct RingRoundTrip {
         var raw = vm_event_request_t()
         var answer = vm_event_response_t()
         var denied = 0
+        var flags: UInt64 = 0
         // The session holds its engine in a `let` of a class, which is never copied per event.
         let engine = engine
         for _ in 0..<Self.eventsPerRun {
@@ -55,17 +57,17 @@ struct RingRoundTrip {
                 denied += 1
             }
             try back.putRaw(response)
-            _ = front.nextRawResponse(into: &answer)
+            if front.nextRawResponse(into: &answer) { flags &+= UInt64(answer.flags) }
         }
-        return denied
+        return (denied, flags)
     }
 
-    /// The same round trip in C with the ring.h macros (Benchmarks/Sources/RingBaseline).
-    func runC() -> Int {
+    /// The same round trip in C over the same ring shims, with the same decision (RingBaseline.c).
+    func runC() -> (denied: Int, flags: UInt64) {
         let page = UnsafeMutableRawPointer.allocate(byteCount: 4096, alignment: 4096)
         defer { page.deallocate() }
         var template = request
-        return Int(baseline.run(page: page, request: &template, iterations: Self.eventsPerRun, vcpuCount: Self.vcpuCount))
+        return baseline.run(page: page, request: &template, iterations: Self.eventsPerRun, vcpuCount: Self.vcpuCount)
     }
 }
 
@@ -94,7 +96,11 @@ struct BaselineTables {
         }
     }
 
-    func run(page: UnsafeMutableRawPointer, request: UnsafePointer<vm_event_request_t>, iterations: Int, vcpuCount: Int) -> Int {
-        ring_baseline_run(page, frames, frames.count, spans, rules, writers, UInt32(vcpuCount), request, iterations)
+    func run(page: UnsafeMutableRawPointer, request: UnsafePointer<vm_event_request_t>, iterations: Int, vcpuCount: Int)
+        -> (denied: Int, flags: UInt64)
+    {
+        var flags: UInt64 = 0
+        let denied = ring_baseline_run(page, frames, frames.count, spans, rules, writers, UInt32(vcpuCount), request, iterations, &flags)
+        return (denied, flags)
     }
 }

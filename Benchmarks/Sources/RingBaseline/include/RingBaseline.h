@@ -4,6 +4,7 @@
 // decision over the same kind of tables.
 #include <stddef.h>
 #include <stdint.h>
+#include "CXenShims.h"
 
 /// One target's bytes in one protected frame; a frame's spans are listed smallest target first.
 typedef struct {
@@ -34,8 +35,9 @@ typedef struct {
 /// an open-addressing table of `frames` (multiplicative hashing, linear probing, load at most one
 /// half), the first span covering the offset, and its target's rule (a write from a trusted writer
 /// is allowed; otherwise deny targets are denied with EMULATE|EMULATE_NOWRITE). Returns the number
-/// of denied requests, or -1 when the table cannot be allocated.
+/// of denied requests, or -1 when the table cannot be allocated; `flags_checksum` receives the sum of
+/// the flags of every response Xen's side took, to compare with the Swift path's.
 long ring_baseline_run(void *page, const ring_baseline_frame *frames, size_t frame_count,
                        const ring_baseline_span *spans, const ring_baseline_rule *rules,
-                       const ring_baseline_range *writers, uint32_t vcpu_count, const void *request,
-                       long iterations);
+                       const ring_baseline_range *writers, uint32_t vcpu_count,
+                       const vm_event_request_t *request, long iterations, uint64_t *flags_checksum);
