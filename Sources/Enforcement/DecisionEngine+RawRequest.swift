@@ -6,7 +6,8 @@ extension DecisionEngine {
     /// The event loop's first question, asked of the request as copied off the ring, before anything
     /// is decoded: is it a well-formed write fault (interface version 7, one of the domain's
     /// `vcpuCount` vCPUs) that the policy denies? A rootkit's flood is made of these, so they are
-    /// answered without decoding; nil sends the request down the full path.
+    /// decided and answered without decoding (only their alert decodes); nil sends the request
+    /// down the full path.
     public func deniedWrite(_ raw: borrowing vm_event_request_t, vcpuCount: Int) -> (target: Int, offset: UInt64)? {
         guard raw.version == VMEventInterface.version, Int(raw.vcpu_id) < vcpuCount,
             raw.reason == VMEventReason.memAccess.rawValue, raw.u.mem_access.flags & MemAccessFlags.write.rawValue != 0,

@@ -3,7 +3,7 @@ import WardenCore
 
 /// Decides per trapped access from the plan and the kernel's symbols. Pure: no hypervisor here.
 /// Everything a decision needs is precomputed into flat arrays at construction, so deciding is a
-/// binary search and a few comparisons, with no reference counting.
+/// hash probe and a few comparisons, with no reference counting.
 public struct DecisionEngine: Sendable {
     public let frames: ProtectedFrames
     public let symbols: SymbolTable

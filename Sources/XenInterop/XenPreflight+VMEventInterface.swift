@@ -21,9 +21,9 @@ extension XenPreflight {
     /// older), 6 for 4.14, 7 from 4.15 on (assumed past `newestKnownXen`).
     public static func vmEventInterfaceVersion(of xen: XenVersion) -> UInt32 {
         switch xen {
+        case firstXenWithVMEventInterface7...: 7
         case XenVersion(major: 4, minor: 14): 6
-        case ..<XenVersion(major: 4, minor: 14): 5
-        default: 7
+        default: 5
         }
     }
 

@@ -2,6 +2,8 @@
 /// faulted and what `gla` means. Several of R/W/X may be set at once. Unknown bits are kept as they are.
 public struct MemAccessFlags: OptionSet, Sendable, Hashable {
     public let rawValue: UInt32
+    // Inlinable computed constants rather than `static let`s: a global constant is reached through
+    // a lazy-initialisation accessor call from other modules, on the event loop's per-request path.
     @inlinable public init(rawValue: UInt32) { self.rawValue = rawValue }
 
     @inlinable public static var read: MemAccessFlags { MemAccessFlags(rawValue: 1 << 0) }

@@ -3,6 +3,8 @@
 /// change fails a test instead of silently changing what Warden tells Xen. Unknown bits are kept as they are.
 public struct VMEventFlags: OptionSet, Sendable, Hashable {
     public let rawValue: UInt32
+    // Inlinable computed constants rather than `static let`s: a global constant is reached through
+    // a lazy-initialisation accessor call from other modules, on the event loop's per-request path.
     @inlinable public init(rawValue: UInt32) { self.rawValue = rawValue }
 
     /// The vCPU is paused for this event; a response carrying it unpauses the vCPU.

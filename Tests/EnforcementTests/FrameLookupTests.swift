@@ -18,7 +18,7 @@ import WardenCore
         let frames = ProtectedFrames(plan: planned.plan)
         #expect(planned.plan.targets.allSatisfy { !$0.frames.isEmpty })
         for gfn in frames.accessByFrame.keys {
-            for offset in stride(from: UInt64(0), to: 4096, by: 8) {
+            for offset in stride(from: UInt64(0), to: 4096, by: 3) {
                 let found = frames.targetIndex(gfn: gfn, offset: offset)
                 let expected = Self.reference(planned.plan, gfn: gfn, offset: offset)
                 #expect(found?.index == expected?.index && found?.offsetInTarget == expected?.offset, "gfn \(gfn) offset \(offset)")

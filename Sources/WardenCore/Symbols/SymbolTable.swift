@@ -1,9 +1,9 @@
 /// An address-sorted table of kernel symbols with lookups by name and by address.
 ///
-/// Stored compactly (`SymbolColumns`): 38 bytes a symbol for Debian's 6.1 kernel, 41 for 6.12,
-/// lookup indexes included, where `[KernelSymbol]` plus a `[String: Int]` kept some 270 resident.
-/// Names are looked up by their UTF-8 bytes, as the kernel compares them (the dictionary matched
-/// canonically equivalent Unicode spellings too; kernel names are ASCII).
+/// Stored in compact columns (`SymbolColumns`: one name buffer, flat arrays, a name-sorted index),
+/// because the controller keeps a guest's whole table resident for as long as it protects it;
+/// `storageBytes` reports the cost and a test bounds it per symbol. Names are looked up by their
+/// UTF-8 bytes, as the kernel compares them, so Unicode-equivalent spellings are different names.
 public struct SymbolTable: Sendable {
     public let origin: SymbolOrigin
     /// Sorted by address, then by name; module symbols included.
