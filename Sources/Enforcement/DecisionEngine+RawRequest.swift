@@ -8,6 +8,7 @@ extension DecisionEngine {
     /// `vcpuCount` vCPUs) that the policy denies? A rootkit's flood is made of these, so they are
     /// decided and answered without decoding (only their alert decodes); nil sends the request
     /// down the full path.
+    @inlinable
     public func deniedWrite(_ raw: borrowing vm_event_request_t, vcpuCount: Int) -> (target: Int, offset: UInt64)? {
         guard raw.version == VMEventInterface.version, Int(raw.vcpu_id) < vcpuCount,
             raw.reason == VMEventReason.memAccess.rawValue, raw.u.mem_access.flags & MemAccessFlags.write.rawValue != 0,

@@ -7,15 +7,17 @@ import WardenCore
 public struct DecisionEngine: Sendable {
     public let frames: ProtectedFrames
     public let symbols: SymbolTable
-    private let rules: [Rule]
+    // Visible to inlinable code: `decide` inlines into the raw event path of its callers.
+    @usableFromInline let rules: [Rule]
     /// Trusted-writer functions as address ranges, all targets' in one array (`Rule.writers` slices it).
-    private let writerRanges: [Range<UInt64>]
+    @usableFromInline let writerRanges: [Range<UInt64>]
 
-    struct Rule {
-        var trapsWrite: Bool
-        var trapsExecute: Bool
-        var action: PolicyAction
-        var writers: Range<Int>
+    @usableFromInline
+    struct Rule: Sendable {
+        @usableFromInline var trapsWrite: Bool
+        @usableFromInline var trapsExecute: Bool
+        @usableFromInline var action: PolicyAction
+        @usableFromInline var writers: Range<Int>
     }
 
     public init(frames: ProtectedFrames, symbols: SymbolTable) {
@@ -50,6 +52,7 @@ public struct DecisionEngine: Sendable {
         symbols.kernelSymbol(containing: rip).map { SymbolOffset(symbol: $0.symbol.name, offset: $0.offset) }
     }
 
+    @inlinable
     public func decide(gfn: UInt64, offset: UInt64, access: ProtectedAccess, rip: UInt64) -> Verdict {
         guard let (index, offsetInTarget) = frames.targetIndex(gfn: gfn, offset: offset) else { return .allowOnce(.silent) }
         let rule = rules[index]

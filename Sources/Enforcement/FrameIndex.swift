@@ -3,18 +3,22 @@
 /// with no hashing protocol, no reference counting and no allocation. Frame numbers come from Xen's
 /// request, so lookups must stay bounded whatever they are: the table always keeps empty slots, and
 /// a probe sequence ends at the first one.
+///
+/// Inlinable, with the storage it reads, so the raw event path inlines into its callers.
+@usableFromInline
 struct FrameIndex: Sendable {
+    @usableFromInline
     struct Slot: Sendable {
         /// `FrameIndex.empty` when unused. Real frame numbers are below 2^52.
-        var gfn: UInt64
+        @usableFromInline var gfn: UInt64
         /// Where this frame's spans start in the caller's span array, and how many there are.
-        var firstSpan: UInt32
-        var spanCount: UInt32
+        @usableFromInline var firstSpan: UInt32
+        @usableFromInline var spanCount: UInt32
     }
 
-    static let empty = UInt64.max
-    private let slots: [Slot]
-    private let shift: UInt64
+    @inlinable static var empty: UInt64 { UInt64.max }
+    @usableFromInline let slots: [Slot]
+    @usableFromInline let shift: UInt64
 
     /// `frames` pairs each distinct frame number with its spans' position; at most 2^31 entries.
     init(_ frames: [(gfn: UInt64, spans: Range<Int>)]) {
@@ -32,13 +36,13 @@ struct FrameIndex: Sendable {
     }
 
     /// Fibonacci hashing: the high bits of gfn × 2^64/φ, so neighbouring frames spread out.
-    private static func home(_ gfn: UInt64, shift: UInt64) -> Int {
+    @inlinable static func home(_ gfn: UInt64, shift: UInt64) -> Int {
         // `shift` is 64 minus the table's bits (at least 4), so the masking shift never masks.
         Int(truncatingIfNeeded: (gfn &* 0x9E37_79B9_7F4A_7C15) &>> shift)
     }
 
     /// The spans of frame `gfn`, or nil for an unprotected frame.
-    @inline(__always) func spans(of gfn: UInt64) -> Range<Int>? {
+    @inlinable func spans(of gfn: UInt64) -> Range<Int>? {
         slots.withUnsafeBufferPointer { table in
             let mask = table.count &- 1
             var position = Self.home(gfn, shift: shift)

@@ -17,10 +17,10 @@ public struct ProtectedFrames: Sendable {
     public let accessByFrame: [UInt64: MemoryAccess]
     /// Each protected frame's run in `spans`; flat arrays, so the per-event lookup neither hashes
     /// through a protocol nor retains anything.
-    private let frameRuns: FrameIndex
+    @usableFromInline let frameRuns: FrameIndex
     /// Within a frame's run, smallest target first (plan order among equals), so the first span
     /// covering an offset is the one that decides.
-    private let spans: [Span]
+    @usableFromInline let spans: [Span]
 
     public init(plan: ProtectionPlan) {
         self.plan = plan
@@ -61,7 +61,7 @@ public struct ProtectedFrames: Sendable {
 
     /// The target covering guest-physical `gfn:offset` (its index in the plan) and the offset into
     /// it; nil for the unprotected rest of a protected frame, which faults too (page granularity).
-    @inline(__always) public func targetIndex(gfn: UInt64, offset: UInt64) -> (index: Int, offsetInTarget: UInt64)? {
+    @inlinable public func targetIndex(gfn: UInt64, offset: UInt64) -> (index: Int, offsetInTarget: UInt64)? {
         guard let run = frameRuns.spans(of: gfn) else { return nil }
         // The smallest covering target decides: nested targets (a table inside rodata) share action
         // and access (the planner refuses conflicts), and the inner one names the write best.
