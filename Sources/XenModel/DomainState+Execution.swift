@@ -82,7 +82,7 @@ extension DomainState {
     mutating func finish(_ vcpu: Int, _ retirement: Retirement) {
         guard let item = vcpus[vcpu].pending else { return }
         vcpus[vcpu].pending = nil
-        vcpus[vcpu].retire(item, retirement)
+        vcpus[vcpu].retire(item, retirement, keeping: configuration.retiredHistory)
     }
 
     func addressSpace(of vcpu: Int) -> AddressSpace {

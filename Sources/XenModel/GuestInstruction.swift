@@ -64,7 +64,7 @@ public enum WriteOutcome: Sendable, Equatable {
     case queued
     /// A violation with `access_required` and no listener crashed the domain.
     case domainCrashed
-    /// Retired so long ago that the vCPU's history (its last `retiredHistory` retirements) no longer holds it.
+    /// Retired so long ago that the vCPU's history (`XenModelConfiguration.retiredHistory`) no longer holds it.
     case retiredOutOfHistory
 }
 

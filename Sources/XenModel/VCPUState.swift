@@ -29,10 +29,10 @@ struct VCPUState {
     /// The instruction that faulted and runs again (or is emulated) on resume.
     var pending: Sequenced?
     var queue: [Sequenced] = []
-    /// The most recent retirements, oldest first: between `retiredHistory` and twice that many are kept,
-    /// so a guest that runs for hours (`warden demo --hold`) does not grow the model without bound.
+    /// The most recent retirements, oldest first: between `XenModelConfiguration.retiredHistory` and
+    /// twice that many are kept, so a guest that runs for hours (`warden demo --hold`) does not grow
+    /// the model without bound.
     var retired: [RetiredInstruction] = []
-    static let retiredHistory = 4096
     var nextSequence = 0
 
     struct Sequenced {
@@ -59,9 +59,9 @@ struct VCPUState {
             rip: registers.rip, idtrBase: idtrBase, gsBase: registers.gsBase, kernelGSBase: registers.shadowGS)
     }
 
-    mutating func retire(_ item: Sequenced, _ retirement: Retirement) {
+    mutating func retire(_ item: Sequenced, _ retirement: Retirement, keeping history: Int) {
         retired.append(
             RetiredInstruction(sequence: item.sequence, instruction: item.instruction, retirement: retirement))
-        if retired.count >= 2 * Self.retiredHistory { retired.removeFirst(retired.count - Self.retiredHistory) }
+        if retired.count >= 2 * max(history, 1) { retired.removeFirst(retired.count - max(history, 1)) }
     }
 }

@@ -42,6 +42,10 @@ public struct XenModelConfiguration: Sendable {
     /// dropped, xen/common/vm_event.c `vm_event_resume`). Tests set another to play a Xen whose
     /// interface Warden does not speak; the ring layout stays version 7's.
     public var vmEventInterfaceVersion = VMEventInterface.version
+    /// Retired instructions each vCPU remembers (between this and twice as many): enough for tests to
+    /// read back bursts; a measurement of the controller's memory sets it low so the model's own
+    /// bookkeeping does not count as Warden's.
+    public var retiredHistory = 4096
 
     public init() {}
 }

@@ -37,13 +37,13 @@ extension Warden {
             let hypervisor = report.hypervisor
             let kernel = try GuestKernel.read(memory: hypervisor.memory, registers: try hypervisor.vcpuRegisters())
             let plan = try kernel.plan(policySet.targets, in: hypervisor.memory)
-            // Reading kallsyms left megabytes of freed scratch in the heap; hand it back before the
-            // controller settles in for hours (measured by the benchmarks' controller footprint).
-            malloc_trim(0)
             let alerts = try AlertOutput(output)
             let session = ProtectionSession(
                 hypervisor: hypervisor, engine: DecisionEngine(frames: ProtectedFrames(plan: plan), symbols: kernel.symbols),
                 domain: AlertDomain(id: hypervisor.domain, name: domain), report: alerts.report)
+            // Reading kallsyms and indexing the frames left megabytes of freed scratch in the heap;
+            // hand it back before the controller settles in for hours (see the benchmarks' footprint).
+            malloc_trim(0)
             Diagnostics.log.notice("protecting \(plan.distinctFrames) frames of domain \(domain)")
             let outcome: EnforcementDriver.Outcome
             do {

@@ -61,13 +61,13 @@ enum ControllerFootprint {
 
         let kernel = try GuestKernel.read(memory: hypervisor.memory, registers: try hypervisor.vcpuRegisters())
         let plan = try kernel.plan(targets, in: hypervisor.memory)
-        malloc_trim(0)  // as `warden run` does once attach is planned
         let devNull = open("/dev/null", O_WRONLY)
         defer { close(devNull) }
         let sink = StandardOutputSink(format: .json, fileDescriptor: devNull, destination: "/dev/null")
         let session = ProtectionSession(
             hypervisor: hypervisor, engine: DecisionEngine(frames: ProtectedFrames(plan: plan), symbols: kernel.symbols),
             domain: AlertDomain(id: 1, name: "footprint"), report: { try? sink.emit($0) })
+        malloc_trim(0)  // as `warden run` does before it starts serving
         try session.setUp()
         guard let table = kernel.symbols.symbol(named: "sys_call_table"),
             let writer = kernel.symbols.symbol(named: "commit_creds")
@@ -101,7 +101,9 @@ enum ControllerFootprint {
             registers.vcpu = index
             return registers
         }
-        return XenModel(memory: guest.memory, vcpus: vcpus)
+        var configuration = XenModelConfiguration()
+        configuration.retiredHistory = 16  // the model's bookkeeping, not Warden's
+        return XenModel(memory: guest.memory, vcpus: vcpus, configuration: configuration)
     }
 
     private static func resetPeakAndReadResidentKiB() throws -> Int {
