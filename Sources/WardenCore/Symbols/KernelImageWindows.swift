@@ -9,9 +9,11 @@ struct KernelImageWindows {
     /// Bytes kept before and after an anchor, smallest first: each anchor is tried with the first
     /// size, then all again with the next. Before the token table lie kallsyms_names, the markers,
     /// seqs_of_names (6.1.y) and, in 6.1, the offsets; after it the token index and, from 6.4, the
-    /// offsets and seqs_of_names. Debian's 6.12 (163,205 symbols) needs about 3.2 MiB before and
-    /// 1.2 MiB after, so the first size fits the kernels seen and the second has four times the room.
-    var sizes: [(before: Int, after: Int)] = [(4 << 20, 2 << 20), (16 << 20, 8 << 20)]
+    /// offsets and seqs_of_names. Debian's 6.1 (94,266 symbols) fits the first size, 6.12 (163,205)
+    /// the second (3.5 and 1.5 MiB), and the last has about four times that room. A size too small
+    /// costs a copy and a failed search; the window sets the controller's memory peak, so they start
+    /// small.
+    var sizes: [(before: Int, after: Int)] = [(2 << 20, 1 << 20), (7 << 19, 3 << 19), (16 << 20, 8 << 20)]
     /// Whether `tables()` may end with the whole-image copy; tests turn it off to see windows alone work.
     var fallBackToWholeImage = true
 
