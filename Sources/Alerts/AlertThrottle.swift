@@ -17,16 +17,16 @@ public struct AlertThrottle<Instant: InstantProtocol>: Sendable where Instant.Du
     public private(set) var evictions = 0
 
     private struct Entry {
-        var opened: Instant
         /// Alerts counted, not emitted, since the window opened.
         var suppressed = 0
         var firstSuppressed: AlertTimestamp?
         var lastSuppressed: Alert?
     }
     private var entries: [ThrottleKey: Entry] = [:]
-    /// Keys in the order their windows opened; windows all have the same length, so they close in
-    /// this order too and expiry and eviction only ever remove from the front.
-    private var order: [ThrottleKey] = []
+    /// Keys in the order their windows opened, with the opening time; windows all have the same
+    /// length, so they close in this order too and expiry and eviction only ever remove from the
+    /// front. The time is kept here so that checking for expiry, on every alert, hashes nothing.
+    private var order: [(key: ThrottleKey, opened: Instant)] = []
     private var head = 0
 
     public init(window: Duration = .seconds(10), capacity: Int = 1024) throws(AlertThrottleError) {
@@ -44,19 +44,19 @@ public struct AlertThrottle<Instant: InstantProtocol>: Sendable where Instant.Du
     public mutating func admit(_ alert: Alert, at now: Instant) -> [Alert] {
         var out = expire(at: now)
         let key = ThrottleKey(alert)
-        if var entry = entries[key] {
-            entry.suppressed += 1
-            entry.firstSuppressed = entry.firstSuppressed ?? alert.time
-            entry.lastSuppressed = alert
-            entries[key] = entry
+        // One hash for a repeat (the flood case): find the entry, then change it in place.
+        if let index = entries.index(forKey: key) {
+            entries.values[index].suppressed += 1
+            entries.values[index].firstSuppressed = entries.values[index].firstSuppressed ?? alert.time
+            entries.values[index].lastSuppressed = alert
             return out
         }
         if entries.count >= capacity {
             evictions += 1
             if let summary = popOldest() { out.append(summary) }
         }
-        entries[key] = Entry(opened: now)
-        order.append(key)
+        entries[key] = Entry()
+        order.append((key, now))
         out.append(alert)
         return out
     }
@@ -65,7 +65,7 @@ public struct AlertThrottle<Instant: InstantProtocol>: Sendable where Instant.Du
     /// second) so a flood that stops is still summarised without waiting for the next alert.
     public mutating func expire(at now: Instant) -> [Alert] {
         var out: [Alert] = []
-        while head < order.count, let entry = entries[order[head]], entry.opened.advanced(by: window) <= now {
+        while head < order.count, order[head].opened.advanced(by: window) <= now {
             if let summary = popOldest() { out.append(summary) }
         }
         return out
@@ -82,7 +82,7 @@ public struct AlertThrottle<Instant: InstantProtocol>: Sendable where Instant.Du
 
     /// Removes the oldest window; returns its summary if anything was suppressed in it.
     private mutating func popOldest() -> Alert? {
-        let key = order[head]
+        let key = order[head].key
         head += 1
         // Compact now and then so `order` does not grow without bound.
         if head > 64 && head * 2 > order.count {
