@@ -18,7 +18,7 @@ let package = Package(
             name: "WardenKit",
             targets: [
                 "WardenCore", "KernelImage", "SyntheticGuest", "XenRing", "Enforcement", "Hypervisor", "XenModel", "CAllocator",
-                "CXenShims",
+                "CXenShims", "RingScript",
             ]),
     ],
     dependencies: [
@@ -58,6 +58,9 @@ let package = Package(
         .target(
             name: "XenModel", dependencies: ["CXen", "Hypervisor", "XenRing", "XenInterop", "WardenCore", "SyntheticGuest"],
             swiftSettings: strict),
+        // Xen's side of the monitor ring driven by hand (any request, malformed ones too), for the
+        // hostile-request tests and the benchmarks; not linked into `warden`.
+        .target(name: "RingScript", dependencies: ["CXen", "Hypervisor", "XenRing", "WardenCore"], swiftSettings: strict),
         // The controller: restricted view setup and teardown, the ring loop, decisions by policy.
         .target(name: "Enforcement", dependencies: ["CXen", "WardenCore", "Hypervisor", "XenRing", "Alerts"], swiftSettings: strict),
         // Alert model, text / JSON-lines rendering, RFC 5424 syslog, flood control.
@@ -100,6 +103,7 @@ let package = Package(
             name: "EnforcementTests",
             dependencies: [
                 "Enforcement", "XenModel", "XenInterop", "Hypervisor", "XenRing", "Alerts", "SyntheticGuest", "WardenCore", "TestSupport",
+                "RingScript",
             ],
             swiftSettings: strict),
         .testTarget(name: "AlertsTests", dependencies: ["Alerts", "WardenCore"], swiftSettings: strict),

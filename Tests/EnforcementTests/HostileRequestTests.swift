@@ -1,6 +1,7 @@
 import Alerts
 import Enforcement
 import Hypervisor
+import RingScript
 import TestSupport
 import Testing
 import WardenCore

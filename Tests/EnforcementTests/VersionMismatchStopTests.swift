@@ -1,9 +1,9 @@
 import Alerts
 import Enforcement
 import Hypervisor
+import RingScript
 import Testing
 import WardenCore
-import XenModel
 import XenRing
 
 /// A request stamped with another vm_event interface version, put on the ring from Xen's side

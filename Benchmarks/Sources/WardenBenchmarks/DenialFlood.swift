@@ -1,6 +1,7 @@
 import Alerts
 import CXen
 import Enforcement
+import RingScript
 import SyntheticGuest
 import WardenCore
 import XenModel
