@@ -14,9 +14,9 @@ import XenModel
 /// resets the peak (`/proc/self/clear_refs` 5), and only then does what `warden run` does: read
 /// kallsyms from guest memory, plan the policy, set up the restricted view, serve a flood of denied
 /// writes with every alert rendered as JSON, tear down. It prints the growth over that starting
-/// point: at its peak, and while protecting. The controller's RSS is then the `warden` executable's own footprint at start
-/// (measured as a separate process) plus this growth; the model's per-view tables grow inside the
-/// same window, so the figure errs high.
+/// point: at its peak, and while protecting. The controller's RSS is then `warden run`'s own
+/// footprint up to preflight (measured as a separate process) plus this growth; the model's
+/// per-view tables grow inside the same window, so the figure errs high.
 enum ControllerFootprint {
     static let command = "controller-footprint"
     static let events = 20_000
