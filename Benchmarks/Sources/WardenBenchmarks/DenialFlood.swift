@@ -30,29 +30,14 @@ final class DenialFlood {
         }
     }
 
-    struct MissingSymbol: Error {}
-
     init(policy targets: [ProtectedTarget]) throws {
-        let guest = try SyntheticGuest()
-        let kernel = try GuestKernel.read(memory: guest.memory, registers: guest.vcpuRegisters())
-        let plan = try kernel.plan(targets, in: guest.memory)
-        xen = try ScriptedXen(memory: guest.memory, vcpus: 4)
+        let write = try RootkitWrite(policy: targets)
+        xen = try ScriptedXen(memory: write.guest.memory, vcpus: 4)
         let alerts = try FloodControl()
         self.alerts = alerts
-        guard let table = plan.targets.first(where: { $0.target.extent == .symbol("sys_call_table") })?.frames.first,
-            let rip = kernel.symbols.symbol(named: "commit_creds")?.address
-        else { throw MissingSymbol() }
-        requests = (0..<4).map { vcpu in
-            var registers = X86Registers()
-            registers.rip = rip
-            let event = MemAccessEvent(gfn: table.gfn, offset: table.offset + 8, gla: 0, flags: [.write, .glaValid, .faultWithGLA])
-            return VMEventRequest(
-                flags: [.vcpuPaused, .alternateP2M], reason: .memAccess, vcpuID: UInt32(vcpu), altp2mIndex: 1,
-                payload: .memAccess(event), registers: registers
-            ).raw
-        }
+        requests = try (0..<4).map { try write.request(vcpu: $0) }
         session = ProtectionSession(
-            hypervisor: xen, engine: DecisionEngine(frames: ProtectedFrames(plan: plan), symbols: kernel.symbols),
+            hypervisor: xen, engine: DecisionEngine(frames: ProtectedFrames(plan: write.plan), symbols: write.kernel.symbols),
             domain: AlertDomain(id: 7, name: "flood"), report: alerts.admit)
         try session.setUp()
     }

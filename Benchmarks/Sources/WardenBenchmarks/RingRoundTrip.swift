@@ -18,20 +18,10 @@ struct RingRoundTrip {
     let baseline: BaselineTables
 
     init(policy targets: [ProtectedTarget]) throws {
-        let guest = try SyntheticGuest()
-        let kernel = try GuestKernel.read(memory: guest.memory, registers: guest.vcpuRegisters())
-        let plan = try kernel.plan(targets, in: guest.memory)
-        engine = DecisionEngine(frames: ProtectedFrames(plan: plan), symbols: kernel.symbols)
+        let write = try RootkitWrite(policy: targets)
+        engine = DecisionEngine(frames: ProtectedFrames(plan: write.plan), symbols: write.kernel.symbols)
         baseline = BaselineTables(engine)
-        let table = plan.targets.first { $0.target.extent == .symbol("sys_call_table") }?.frames.first
-        var registers = X86Registers()
-        registers.rip = guest.textBase + 0x3_0000  // commit_creds: not a trusted writer
-        let event = MemAccessEvent(
-            gfn: table?.gfn ?? 0, offset: (table?.offset ?? 0) + 8, gla: 0, flags: [.write, .glaValid, .faultWithGLA])
-        request = VMEventRequest(
-            flags: [.vcpuPaused, .alternateP2M], reason: .memAccess, vcpuID: 1, altp2mIndex: 1,
-            payload: .memAccess(event), registers: registers
-        ).raw
+        request = try write.request(vcpu: 1)
     }
 
     /// What `ProtectionSession.respond` does for a write to a deny target before it reports it: the
