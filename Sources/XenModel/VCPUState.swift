@@ -62,6 +62,7 @@ struct VCPUState {
     mutating func retire(_ item: Sequenced, _ retirement: Retirement, keeping history: Int) {
         retired.append(
             RetiredInstruction(sequence: item.sequence, instruction: item.instruction, retirement: retirement))
-        if retired.count >= 2 * max(history, 1) { retired.removeFirst(retired.count - max(history, 1)) }
+        let keep = max(history, 1)
+        if retired.count >= 2 * keep { retired.removeFirst(retired.count - keep) }
     }
 }

@@ -52,7 +52,7 @@ struct KernelImageWindows {
         guard fallBackToWholeImage else {
             return .failure(.tokenTableNotFound(searchedBytes: 0, digitRuns: anchors.count))
         }
-        return copy(from: 0, count: length)
+        return withCopy(around: 0, before: 0, after: length) { buffer, _ in search(buffer) }
     }
 
     /// Offsets of the anchor in the mapping, at most `limit`, in order.
@@ -80,26 +80,31 @@ struct KernelImageWindows {
 
     /// The tables decoded from the window around `anchor`, or the finder's error there.
     func tables(around anchor: Int, before: Int, after: Int) -> Result<KallsymsTables, KallsymsError> {
-        // Page-aligned, so the window starts 8-aligned in the image as the finder requires.
-        let lower = max(0, anchor - before) & ~4095
-        let upper = min(length, anchor + after)
-        return copy(from: lower, count: upper - lower)
+        withCopy(around: anchor, before: before, after: after) { buffer, _ in search(buffer) }
     }
 
     /// Whether a valid token table and index sit at `anchor` (a small copy around it).
     func holdsTokenTable(_ anchor: Int) -> Bool {
-        let lower = max(0, anchor - Self.probeBefore) & ~4095
-        let upper = min(length, anchor + Self.probeAfter)
+        withCopy(around: anchor, before: Self.probeBefore, after: Self.probeAfter) { buffer, anchorInCopy in
+            KallsymsTokenTable(anchor: anchorInCopy, in: KallsymsBytes(raw: buffer)) != nil
+        }
+    }
+
+    private func search(_ buffer: UnsafeRawBufferPointer) -> Result<KallsymsTables, KallsymsError> {
+        Result { () throws(KallsymsError) in try KallsymsFinder.find(in: buffer) }
+    }
+
+    /// Runs `body` over a copy of the mapping from `before` bytes ahead of `anchor` (rounded down to a
+    /// page, so the copy starts 8-aligned in the image as the kallsyms tables require) to `after`
+    /// bytes past it, clamped to the mapping; `body` also gets the anchor's offset in the copy.
+    private func withCopy<T>(
+        around anchor: Int, before: Int, after: Int, _ body: (UnsafeRawBufferPointer, Int) -> T
+    ) -> T {
+        let lower = max(0, anchor - before) & ~4095
+        let upper = min(length, anchor + after)
         let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: upper - lower, alignment: 4096)
         defer { buffer.deallocate() }
         space.copyMapped(from: start + UInt64(lower), into: buffer)
-        return KallsymsTokenTable(anchor: anchor - lower, in: KallsymsBytes(raw: UnsafeRawBufferPointer(buffer))) != nil
-    }
-
-    private func copy(from offset: Int, count: Int) -> Result<KallsymsTables, KallsymsError> {
-        let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: count, alignment: 4096)
-        defer { buffer.deallocate() }
-        space.copyMapped(from: start + UInt64(offset), into: buffer)
-        return Result { () throws(KallsymsError) in try KallsymsFinder.find(in: UnsafeRawBufferPointer(buffer)) }
+        return body(UnsafeRawBufferPointer(buffer), anchor - lower)
     }
 }
