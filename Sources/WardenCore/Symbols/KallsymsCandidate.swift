@@ -10,13 +10,13 @@ struct KallsymsCandidate {
     }
 
     let arrangement: Arrangement
-    let numSymsOffset: Int
+    private(set) var numSymsOffset: Int
     let count: Int
-    let namesOffset: Int
-    let namesEnd: Int
-    let markersOffset: Int
+    private(set) var namesOffset: Int
+    private(set) var namesEnd: Int
+    private(set) var markersOffset: Int
     /// `kallsyms_seqs_of_names` when it sits before the token table.
-    let sequencesOffset: Int?
+    private(set) var sequencesOffset: Int?
 
     /// Checks the guess; `steps` counts names walked so a hostile image cannot make the search unbounded.
     init?(numSymsOffset: Int, count: Int, arrangement: Arrangement, tokens: KallsymsTokenTable,
@@ -59,6 +59,17 @@ struct KallsymsCandidate {
         namesEnd = position
         self.markersOffset = markersOffset
         self.sequencesOffset = sequencesOffset
+    }
+
+    /// The same tables in a copy of the bytes from offset `start` on (offsets before it go negative).
+    func rebased(to start: Int) -> KallsymsCandidate {
+        var copy = self
+        copy.numSymsOffset -= start
+        copy.namesOffset -= start
+        copy.namesEnd -= start
+        copy.markersOffset -= start
+        copy.sequencesOffset = sequencesOffset.map { $0 - start }
+        return copy
     }
 
     /// A possible place of `kallsyms_offsets` and `kallsyms_relative_base`, with the layout it implies.

@@ -63,12 +63,32 @@ enum KallsymsDecoder {
         return true
     }
 
-    /// Expands every name, checking markers, lengths and characters as it goes. Tokens are expanded
-    /// into one reusable buffer and appended to the compact columns: no per-symbol allocation, and
-    /// no `[KernelSymbol]` of the whole table (some 14 MB for a 6.1 kernel) at the peak.
+    /// The symbols: names expanded into compact columns whose address column is `addresses`
+    /// itself (decoded from `kallsyms_offsets`, one for each name).
     static func symbols(
         bytes: KallsymsBytes, candidate: KallsymsCandidate, tokens: KallsymsTokenTable, addresses: [UInt64]
     ) throws(KallsymsError) -> SymbolList {
+        var symbols = SymbolColumns.Builder(
+            addresses: addresses, expectedNameBytes: expandedNameBytes(bytes, candidate, tokens))
+        try expandNames(bytes: bytes, candidate: candidate, tokens: tokens, into: &symbols)
+        var columns = symbols.build()
+        let positions = columns.sortRunsOfEqualAddress()
+        return SymbolList(columns, positions: positions)
+    }
+
+    /// Every check `symbols` makes, without keeping a name: to accept tables in one copy of guest
+    /// memory and build the symbols from a smaller one.
+    static func checkNames(bytes: KallsymsBytes, candidate: KallsymsCandidate, tokens: KallsymsTokenTable) throws(KallsymsError) {
+        var discard = DiscardedNames()
+        try expandNames(bytes: bytes, candidate: candidate, tokens: tokens, into: &discard)
+    }
+
+    /// Expands every name, checking markers, lengths and characters as it goes. Tokens are expanded
+    /// into one reusable buffer and handed to `sink`: no per-symbol allocation, and no
+    /// `[KernelSymbol]` of the whole table (some 14 MB for a 6.1 kernel) at the peak.
+    private static func expandNames<Sink: KallsymsNameSink>(
+        bytes: KallsymsBytes, candidate: KallsymsCandidate, tokens: KallsymsTokenTable, into sink: inout Sink
+    ) throws(KallsymsError) {
         func corrupt(_ index: Int, _ reason: String) -> KallsymsError {
             .corruptNames(namesOffset: candidate.namesOffset, symbolIndex: index, reason: reason)
         }
@@ -78,8 +98,6 @@ enum KallsymsDecoder {
         defer { buffer.deallocate() }
         let raw = bytes.raw
         guard let input = raw.baseAddress, let output = buffer.baseAddress else { throw corrupt(0, "no bytes") }
-        var symbols = SymbolColumns.Builder(
-            expectedCount: candidate.count, expectedNameBytes: expandedNameBytes(bytes, candidate, tokens))
         var position = candidate.namesOffset
         try tokens.tokenStart.withUnsafeBufferPointer { (starts) throws(KallsymsError) in
             try tokens.tokenLength.withUnsafeBufferPointer { (lengths) throws(KallsymsError) in
@@ -113,21 +131,17 @@ enum KallsymsDecoder {
                         expanded += count
                     }
                     position += header + length
-                    try append(buffer, expanded, addresses[index], to: &symbols) { corrupt(index, $0) }
+                    try append(buffer, expanded, to: &sink) { corrupt(index, $0) }
                 }
             }
         }
         guard position == candidate.namesEnd else { throw corrupt(candidate.count, "names end mismatch") }
-        var columns = symbols.build()
-        let positions = columns.sortRunsOfEqualAddress()
-        return SymbolList(columns, positions: positions)
     }
 
     /// One expanded entry: the `nm` type letter, then a name from `nm` read with fscanf("%s") by
     /// scripts/kallsyms.c, so without control characters or spaces.
-    @inline(__always) private static func append(
-        _ buffer: UnsafeMutableRawBufferPointer, _ count: Int, _ address: UInt64, to symbols: inout SymbolColumns.Builder,
-        _ corrupt: (String) -> KallsymsError
+    @inline(__always) private static func append<Sink: KallsymsNameSink>(
+        _ buffer: UnsafeMutableRawBufferPointer, _ count: Int, to sink: inout Sink, _ corrupt: (String) -> KallsymsError
     ) throws(KallsymsError) {
         guard count >= 2 else { throw corrupt("no type letter and name") }
         let type = buffer[0]
@@ -137,6 +151,18 @@ enum KallsymsDecoder {
         for offset in 1..<count where buffer[offset] <= 0x20 {
             throw corrupt("name has a control or space character")
         }
-        symbols.append(nameBytes: UnsafeRawBufferPointer(rebasing: buffer[1..<count]), address: address, typeLetter: type)
+        sink.appendName(UnsafeRawBufferPointer(rebasing: buffer[1..<count]), typeLetter: type)
     }
+}
+
+/// Where checked names go, one per symbol in table order.
+protocol KallsymsNameSink {
+    mutating func appendName(_ nameBytes: UnsafeRawBufferPointer, typeLetter: UInt8)
+}
+
+extension SymbolColumns.Builder: KallsymsNameSink {}
+
+/// Names checked and dropped.
+private struct DiscardedNames: KallsymsNameSink {
+    func appendName(_ nameBytes: UnsafeRawBufferPointer, typeLetter: UInt8) {}
 }

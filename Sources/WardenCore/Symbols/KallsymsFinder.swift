@@ -22,6 +22,22 @@ public enum KallsymsFinder {
     }
 
     public static func find(in buffer: UnsafeRawBufferPointer) throws(KallsymsError) -> KallsymsTables {
+        try search(in: buffer) { (located, bytes) throws(KallsymsError) in try located.tables(names: bytes) }
+    }
+
+    /// The tables `find` would accept, with every name checked but none kept: their symbols can then
+    /// be built from a copy of `LocatedKallsyms.namesSpan` alone, after `buffer` is gone.
+    static func locate(in buffer: UnsafeRawBufferPointer) throws(KallsymsError) -> LocatedKallsyms {
+        try search(in: buffer) { (located, bytes) throws(KallsymsError) in
+            try KallsymsDecoder.checkNames(bytes: bytes, candidate: located.candidate, tokens: located.tokens)
+            return located
+        }
+    }
+
+    /// The first tables in `buffer` that `finish` accepts; `finish` checks the names.
+    private static func search<T>(
+        in buffer: UnsafeRawBufferPointer, _ finish: (LocatedKallsyms, KallsymsBytes) throws(KallsymsError) -> T
+    ) throws(KallsymsError) -> T {
         let bytes = KallsymsBytes(raw: buffer)
         let runs = bytes.occurrences(of: KallsymsTokenTable.digitRun, limit: maximumDigitRuns)
         var failure: KallsymsError?
@@ -31,7 +47,7 @@ public enum KallsymsFinder {
             guard let tokens = KallsymsTokenTable(anchor: run, in: bytes) else { continue }
             tables += 1
             do {
-                return try decode(bytes: bytes, tokens: tokens, steps: &steps)
+                return try decode(bytes: bytes, tokens: tokens, steps: &steps, finish)
             } catch {
                 failure = error
             }
@@ -42,9 +58,10 @@ public enum KallsymsFinder {
 
     /// Scans back from the token table for an 8-aligned `kallsyms_num_syms` (a `u32` then zero
     /// padding) whose names, markers and offsets all check out; the nearest consistent one wins.
-    static func decode(
-        bytes: KallsymsBytes, tokens: KallsymsTokenTable, steps: inout Int
-    ) throws(KallsymsError) -> KallsymsTables {
+    private static func decode<T>(
+        bytes: KallsymsBytes, tokens: KallsymsTokenTable, steps: inout Int,
+        _ finish: (LocatedKallsyms, KallsymsBytes) throws(KallsymsError) -> T
+    ) throws(KallsymsError) -> T {
         var failure: KallsymsError = .tablesNotFound(
             tokenTableOffset: tokens.tableOffset,
             reason: "no 8-aligned kallsyms_num_syms whose kallsyms_names end at the 8-aligned kallsyms_markers")
@@ -62,7 +79,7 @@ public enum KallsymsFinder {
                     bytes: bytes, steps: &steps)
                 else { continue }
                 do {
-                    return try decode(candidate: candidate, tokens: tokens, bytes: bytes)
+                    return try decode(candidate: candidate, tokens: tokens, bytes: bytes, finish)
                 } catch {
                     failure = error
                 }
@@ -71,9 +88,10 @@ public enum KallsymsFinder {
         throw failure
     }
 
-    private static func decode(
-        candidate: KallsymsCandidate, tokens: KallsymsTokenTable, bytes: KallsymsBytes
-    ) throws(KallsymsError) -> KallsymsTables {
+    private static func decode<T>(
+        candidate: KallsymsCandidate, tokens: KallsymsTokenTable, bytes: KallsymsBytes,
+        _ finish: (LocatedKallsyms, KallsymsBytes) throws(KallsymsError) -> T
+    ) throws(KallsymsError) -> T {
         var failure = KallsymsError.tablesNotFound(
             tokenTableOffset: tokens.tableOffset,
             reason: "kallsyms_num_syms \(candidate.count) at offset 0x\(String(candidate.numSymsOffset, radix: 16)) "
@@ -87,16 +105,15 @@ public enum KallsymsFinder {
             guard let decoded = KallsymsDecoder.addresses(
                 bytes: bytes, offsets: placement.offsets, base: placement.base, count: candidate.count)
             else { continue }
+            let locations = KallsymsTables.Locations(
+                offsets: placement.offsets, relativeBase: placement.base, numSyms: candidate.numSymsOffset,
+                names: candidate.namesOffset, markers: candidate.markersOffset,
+                seqsOfNames: placement.sequences, tokenTable: tokens.tableOffset, tokenIndex: tokens.indexOffset)
+            let located = LocatedKallsyms(
+                layout: placement.layout, relativeBase: decoded.base, absolutePercpu: decoded.absolutePercpu,
+                locations: locations, candidate: candidate, tokens: tokens, addresses: decoded.addresses)
             do {
-                let symbols = try KallsymsDecoder.symbols(
-                    bytes: bytes, candidate: candidate, tokens: tokens, addresses: decoded.addresses)
-                let locations = KallsymsTables.Locations(
-                    offsets: placement.offsets, relativeBase: placement.base, numSyms: candidate.numSymsOffset,
-                    names: candidate.namesOffset, markers: candidate.markersOffset,
-                    seqsOfNames: placement.sequences, tokenTable: tokens.tableOffset, tokenIndex: tokens.indexOffset)
-                return KallsymsTables(
-                    layout: placement.layout, relativeBase: decoded.base, absolutePercpu: decoded.absolutePercpu,
-                    locations: locations, symbols: symbols)
+                return try finish(located, bytes)
             } catch {
                 failure = error
             }

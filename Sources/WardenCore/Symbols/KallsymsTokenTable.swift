@@ -11,14 +11,23 @@ struct KallsymsTokenTable {
     static let maximumTokenLength = KallsymsFormat.maximumNameLength
     static let indexSize = 256 * 2
 
-    let tableOffset: Int
-    let indexOffset: Int
+    private(set) var tableOffset: Int
+    private(set) var indexOffset: Int
     /// Buffer offset and length of each code's expansion.
-    let tokenStart: [Int]
+    private(set) var tokenStart: [Int]
     let tokenLength: [Int]
 
     /// The first offset after `kallsyms_token_index`.
     var end: Int { indexOffset + Self.indexSize }
+
+    /// The same table in a copy of the bytes from offset `start` on.
+    func rebased(to start: Int) -> KallsymsTokenTable {
+        var copy = self
+        copy.tableOffset -= start
+        copy.indexOffset -= start
+        copy.tokenStart = tokenStart.map { $0 - start }
+        return copy
+    }
 
     /// Validates the token table around a digit run starting at `anchor`; nil when anything disagrees.
     init?(anchor: Int, in bytes: KallsymsBytes) {

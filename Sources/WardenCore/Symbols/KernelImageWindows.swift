@@ -2,7 +2,8 @@
 /// image (tens of MB): the image is streamed in fixed chunks to find the token table's anchor, and
 /// only a window around each anchor is copied and searched. The window is sized for the largest
 /// real tables with room to spare; anything that does not decode in its windows (an unusual or
-/// hostile layout) falls back to searching a copy of the whole mapping.
+/// hostile layout) falls back to searching a copy of the whole mapping. Either copy is released
+/// before the symbol table is built from a second copy of the names alone.
 struct KernelImageWindows {
     /// Streaming chunk; the next chunk starts `anchor.count - 1` bytes early so no anchor is cut.
     var chunk = 1 << 20
@@ -11,8 +12,8 @@ struct KernelImageWindows {
     /// seqs_of_names (6.1.y) and, in 6.1, the offsets; after it the token index and, from 6.4, the
     /// offsets and seqs_of_names. Debian's 6.1 (94,266 symbols) fits the first size, 6.12 (163,205)
     /// the second (3.5 and 1.5 MiB), and the last has about four times that room. A size too small
-    /// costs a copy and a failed search; the window sets the controller's memory peak, so they start
-    /// small.
+    /// costs a copy and a failed search; they start small because a window is resident on its own
+    /// and its size is part of the controller's memory peak.
     var sizes: [(before: Int, after: Int)] = [(2 << 20, 1 << 20), (7 << 19, 3 << 19), (16 << 20, 8 << 20)]
     /// Whether `tables()` may end with the whole-image copy; tests turn it off to see windows alone work.
     var fallBackToWholeImage = true
@@ -52,7 +53,7 @@ struct KernelImageWindows {
         guard fallBackToWholeImage else {
             return .failure(.tokenTableNotFound(searchedBytes: 0, digitRuns: anchors.count))
         }
-        return withCopy(around: 0, before: 0, after: length) { buffer, _ in search(buffer) }
+        return tables(around: 0, before: 0, after: length)
     }
 
     /// Offsets of the anchor in the mapping, at most `limit`, in order.
@@ -78,9 +79,26 @@ struct KernelImageWindows {
         return found
     }
 
-    /// The tables decoded from the window around `anchor`, or the finder's error there.
+    /// The tables decoded from the window around `anchor`, or the finder's error there. The window
+    /// is only searched; the symbols are built from a second, smaller copy of the names through the
+    /// token index, made once the window is gone: the window (megabytes) is released before the
+    /// names are expanded into the symbol table (tens of bytes a symbol), not held alongside it.
     func tables(around anchor: Int, before: Int, after: Int) -> Result<KallsymsTables, KallsymsError> {
-        withCopy(around: anchor, before: before, after: after) { buffer, _ in search(buffer) }
+        let found = withCopy(around: anchor, before: before, after: after) { buffer, anchorInCopy in
+            Result { () throws(KallsymsError) in (anchor - anchorInCopy, try KallsymsFinder.locate(in: buffer)) }
+        }
+        let windowStart: Int
+        let located: LocatedKallsyms
+        switch found {
+        case .failure(let error): return .failure(error)
+        case .success(let value): (windowStart, located) = value
+        }
+        let span = located.namesSpan
+        return withCopy(from: windowStart + span.lowerBound, to: windowStart + span.upperBound) { buffer in
+            Result { () throws(KallsymsError) in
+                try located.tables(names: KallsymsBytes(raw: buffer), from: span.lowerBound)
+            }
+        }
     }
 
     /// Whether a valid token table and index sit at `anchor` (a small copy around it).
@@ -90,10 +108,6 @@ struct KernelImageWindows {
         }
     }
 
-    private func search(_ buffer: UnsafeRawBufferPointer) -> Result<KallsymsTables, KallsymsError> {
-        Result { () throws(KallsymsError) in try KallsymsFinder.find(in: buffer) }
-    }
-
     /// Runs `body` over a copy of the mapping from `before` bytes ahead of `anchor` (rounded down to a
     /// page, so the copy starts 8-aligned in the image as the kallsyms tables require) to `after`
     /// bytes past it, clamped to the mapping; `body` also gets the anchor's offset in the copy.
@@ -101,10 +115,14 @@ struct KernelImageWindows {
         around anchor: Int, before: Int, after: Int, _ body: (UnsafeRawBufferPointer, Int) -> T
     ) -> T {
         let lower = max(0, anchor - before) & ~4095
-        let upper = min(length, anchor + after)
+        return withCopy(from: lower, to: min(length, anchor + after)) { body($0, anchor - lower) }
+    }
+
+    /// Runs `body` over a copy of the mapping's bytes `lower..<upper` (within the mapping).
+    private func withCopy<T>(from lower: Int, to upper: Int, _ body: (UnsafeRawBufferPointer) -> T) -> T {
         let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: upper - lower, alignment: 4096)
         defer { buffer.deallocate() }
         space.copyMapped(from: start + UInt64(lower), into: buffer)
-        return body(UnsafeRawBufferPointer(buffer), anchor - lower)
+        return body(UnsafeRawBufferPointer(buffer))
     }
 }

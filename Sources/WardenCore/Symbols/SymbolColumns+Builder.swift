@@ -17,6 +17,16 @@ extension SymbolColumns {
             columns.types.reserveCapacity(expectedCount)
         }
 
+        /// For kallsyms: the decoded `kallsyms_offsets` become the address column as they are (one
+        /// buffer, not a second copy at the attach peak); names then arrive in the same order through
+        /// `appendName`, one for each address.
+        init(addresses: [UInt64], expectedNameBytes: Int) {
+            columns.addresses = addresses
+            columns.names.reserveCapacity(expectedNameBytes)
+            columns.nameStarts.reserveCapacity(addresses.count + 1)
+            columns.types.reserveCapacity(addresses.count)
+        }
+
         var isFull: Bool { columns.count >= SymbolColumns.maximumCount }
 
         mutating func append(_ symbol: KernelSymbol) {
@@ -25,19 +35,17 @@ extension SymbolColumns {
             appendFields(address: symbol.address, type: symbol.type, module: symbol.module, size: symbol.size)
         }
 
-        /// A kallsyms entry (the decoder has checked the letter and the bytes). Names with bytes
-        /// above 0x7f are stored as `String(decoding:as:)` repairs them, as the name would print.
-        mutating func append(nameBytes: UnsafeRawBufferPointer, address: UInt64, typeLetter: UInt8) {
-            guard !isFull else { return }
+        /// The next kallsyms entry, for the address at its position (the decoder has checked the
+        /// letter and the bytes, and never gives more names than addresses). Names with bytes above
+        /// 0x7f are stored as `String(decoding:as:)` repairs them, as the name would print.
+        mutating func appendName(_ nameBytes: UnsafeRawBufferPointer, typeLetter: UInt8) {
             if nameBytes.allSatisfy({ $0 < 0x80 }) {
                 columns.names.append(contentsOf: nameBytes)
             } else {
                 columns.names.append(contentsOf: String(decoding: nameBytes, as: UTF8.self).utf8)
             }
             columns.nameStarts.append(columns.names.count)
-            columns.addresses.append(address)
             columns.types.append(typeLetter)
-            appendModuleAndSize(module: nil, size: nil)
         }
 
         /// Symbol `index` of `source`, copied without materialising its name.

@@ -1,6 +1,6 @@
 /// Kernel symbols stored column by column, so that a table of a real kernel's 94,000-163,000
 /// symbols costs a few tens of bytes each instead of a heap-allocated `String` (names over 15
-/// bytes), two optionals and a `Character` per symbol: the controller has 9 MB for everything
+/// bytes), two optionals and a `Character` per symbol: the controller has 30 MB for everything,
 /// beyond its executable. Built by `SymbolColumns.Builder`; read through `SymbolList`.
 struct SymbolColumns: Sendable {
     /// Every name's UTF-8 bytes back to back; name i is `names[nameStarts[i]..<nameStarts[i + 1]]`.
