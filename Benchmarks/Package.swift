@@ -14,10 +14,12 @@ let package = Package(
     targets: [
         // The C loop over the same ring.h macros that the ring benchmark compares with.
         .target(name: "RingBaseline", dependencies: [.product(name: "WardenKit", package: "warden")]),
+        // Runs a program and reports its own peak RSS (see main.c for why it is a separate program).
+        .executableTarget(name: "peak-rss"),
         .executableTarget(
             name: "WardenBenchmarks",
             dependencies: [
-                "RingBaseline",
+                "RingBaseline", "peak-rss",
                 .product(name: "WardenKit", package: "warden"),
                 .product(name: "Benchmark", package: "swift-benchmark"),
             ])

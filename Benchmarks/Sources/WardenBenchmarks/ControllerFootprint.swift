@@ -32,12 +32,9 @@ enum ControllerFootprint {
 
     /// Spawns this binary as the measuring child and reads its one line of figures.
     static func measure(image: String, policy: String) -> Figures? {
-        var path = [CChar](repeating: 0, count: 4096)
-        let length = readlink("/proc/self/exe", &path, path.count - 1)
-        guard length > 0 else { return nil }
+        guard let executable = ChildProcess.executable else { return nil }
         let output = "/tmp/warden-footprint-\(getpid())"
         defer { unlink(output) }
-        let executable = String(decoding: path[0..<length].map { UInt8(bitPattern: $0) }, as: UTF8.self)
         guard let child = ChildProcess.run(executable, [command, image, policy], standardOutput: output),
             child.status == 0,
             let text = try? String(contentsOfFile: output, encoding: .utf8)

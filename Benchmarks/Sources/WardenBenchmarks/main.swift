@@ -25,8 +25,7 @@ guard let image = Inputs.vmlinuz(matching: "linux-image-6.1.0-") else {
     print("no Debian 6.1 kernel in .cache/kernels: run scripts/setup --integration first")
     exit(1)
 }
-// Peak RSS of whole processes, measured before this process grows: a spawned child's peak starts
-// from its parent's at exec time.
+// Peak RSS of whole processes, each its own (ChildProcess runs them under peak-rss).
 let demoResidentKiB = Inputs.warden.flatMap { ChildProcess.run($0, ["demo"])?.maxResidentKiB }
 // Everything `warden run` does before it touches Xen: load, parse the policy, then stop at
 // preflight (no /dev/xen/privcmd here; on a dom0 the made-up domain name is not found).
