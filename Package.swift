@@ -77,15 +77,12 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ],
             resources: [.copy("Resources")],
-            swiftSettings: strict + [.unsafeFlags(["-static-stdlib"], .when(configuration: .release))],
+            swiftSettings: strict,
             linkerSettings: [
-                // The shipped controller: the Swift runtime and Foundation linked in (a dom0 has no
-                // Swift installed), and relative relocations packed (DT_RELR, glibc 2.36: Debian 12)
-                // so the loader does not page in and dirty megabytes of relocation records. Together
-                // they take about 7.5 MiB off its resident size (README, "Benchmarks").
-                .unsafeFlags(
-                    ["-static-stdlib", "-use-ld=lld", "-Xlinker", "-z", "-Xlinker", "pack-relative-relocs"],
-                    .when(configuration: .release))
+                // Relative relocations packed (DT_RELR, glibc 2.36: Debian 12), so that the loader
+                // does not page in and dirty megabytes of relocation records in the statically linked
+                // release build (`--static-swift-stdlib`, README "Building for a dom0").
+                .unsafeFlags(["-use-ld=lld", "-Xlinker", "-z", "-Xlinker", "pack-relative-relocs"], .when(configuration: .release))
             ]),
 
         // What several test targets share (a seeded random generator); not part of any product.

@@ -30,5 +30,16 @@ enum Inputs {
         return FileManager.default.isExecutableFile(atPath: path) ? path : nil
     }
 
+    /// Whether `warden` needs the Swift runtime's shared libraries, as a build without
+    /// `--static-swift-stdlib` does (about 7 MiB more resident than the build a dom0 gets).
+    static func linksSwiftDynamically(_ warden: String) -> Bool {
+        let listing = "/tmp/warden-ldd-\(getpid())"
+        defer { unlink(listing) }
+        guard ChildProcess.run("/usr/bin/ldd", [warden], standardOutput: listing) != nil,
+            let text = try? String(contentsOfFile: listing, encoding: .utf8)
+        else { return false }
+        return text.contains("libswiftCore.so")
+    }
+
     static var kernelCorePolicy: String { repository.appendingPathComponent("policies/linux-kernel-core.yaml").path }
 }

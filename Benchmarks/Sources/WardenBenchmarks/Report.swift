@@ -21,6 +21,7 @@ enum Report {
         var symbolsVersusFinderKiB: (Int, Int)?
         var demoKiB: Int?
         var idleWardenKiB: Int?
+        var wardenLinksSwiftDynamically: Bool
         var controllers: [(kernel: String, figures: ControllerFootprint.Figures)]
     }
 
@@ -55,6 +56,10 @@ enum Report {
         let mebibytes = { (kibibytes: Int) in Double(kibibytes) / 1024 }
         line("peak RSS of `warden demo` (controller + model + 64 MiB guest), MiB", resident.demoKiB.map(mebibytes), "-")
         line("peak RSS of `warden run` up to preflight (policy parsed, no Xen), MiB", resident.idleWardenKiB.map(mebibytes), "-")
+        if resident.wardenLinksSwiftDynamically {
+            Swift.print("  (this `warden` loads the Swift runtime as shared libraries; the dom0 build is "
+                + "`swift build -c release --static-swift-stdlib`)")
+        }
         for (kernel, figures) in resident.controllers {
             let name = kernel.split(separator: "/").last.map(String.init) ?? kernel
             Swift.print("  controller on \(name) (\(figures.symbols) symbols, \(figures.frames) frames):")

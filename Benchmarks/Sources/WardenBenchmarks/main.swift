@@ -126,4 +126,5 @@ Report.print(
     results: runner.results, image: image, plan: try attachPlan(small),
     resident: Report.Residency(
         symbolsVersusFinderKiB: residentKiB, demoKiB: demoResidentKiB, idleWardenKiB: idleWardenKiB,
+        wardenLinksSwiftDynamically: Inputs.warden.map(Inputs.linksSwiftDynamically) ?? false,
         controllers: controllerFootprints))
