@@ -87,16 +87,12 @@ struct KernelImageWindows {
         let found = withCopy(around: anchor, before: before, after: after) { buffer, anchorInCopy in
             Result { () throws(KallsymsError) in (anchor - anchorInCopy, try KallsymsFinder.locate(in: buffer)) }
         }
-        let windowStart: Int
-        let located: LocatedKallsyms
-        switch found {
-        case .failure(let error): return .failure(error)
-        case .success(let value): (windowStart, located) = value
-        }
-        let span = located.namesSpan
-        return withCopy(from: windowStart + span.lowerBound, to: windowStart + span.upperBound) { buffer in
-            Result { () throws(KallsymsError) in
-                try located.tables(names: KallsymsBytes(raw: buffer), from: span.lowerBound)
+        return found.flatMap { windowStart, located in
+            let span = located.namesSpan
+            return withCopy(from: windowStart + span.lowerBound, to: windowStart + span.upperBound) { buffer in
+                Result { () throws(KallsymsError) in
+                    try located.tables(names: KallsymsBytes(raw: buffer), from: span.lowerBound)
+                }
             }
         }
     }
