@@ -143,8 +143,7 @@ import WardenCore
 
     @Test func kallsymsTablesGoStraightToTheCompactTable() throws {
         let symbols = KallsymsTestSymbols.kernelLike(count: 3000, seed: 5)
-        let image = KallsymsRoundTripTests.image(
-            try KallsymsEncoder(layout: .linux6_12).encode(symbols: symbols, relativeBase: KallsymsTestSymbols.text))
+        let image = try KallsymsRoundTripTests.image(of: symbols, layout: .linux6_12)
         let decoded = try KallsymsRoundTripTests.decode(image)
         let table = SymbolTable(origin: .kernelImage(path: "test"), symbols: decoded.symbols)
         let reference = ReferenceSymbolTable(Array(decoded.symbols))

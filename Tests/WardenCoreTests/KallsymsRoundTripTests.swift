@@ -8,6 +8,11 @@ import WardenCore
         [UInt8](repeating: filler, count: before) + tables + [UInt8](repeating: filler, count: after)
     }
 
+    /// `symbols` encoded in `layout` against `_text`, placed as `image(_:)` places tables.
+    static func image(of symbols: [KernelSymbol], layout: KallsymsLayout) throws -> [UInt8] {
+        image(try KallsymsEncoder(layout: layout).encode(symbols: symbols, relativeBase: KallsymsTestSymbols.text))
+    }
+
     static func decode(_ image: [UInt8]) throws -> KallsymsTables {
         try image.withUnsafeBytes { buffer in try KallsymsFinder.find(in: buffer) }
     }
@@ -54,16 +59,14 @@ import WardenCore
 
     @Test func layoutsPutTheTablesInKernelOrder() throws {
         let symbols = KallsymsTestSymbols.kernelLike(count: 300)
-        let old = try Self.decode(Self.image(
-            try KallsymsEncoder(layout: .linux6_1).encode(symbols: symbols, relativeBase: KallsymsTestSymbols.text)))
+        let old = try Self.decode(Self.image(of: symbols, layout: .linux6_1))
         #expect(old.locations.offsets == 0x3000)
         #expect(old.locations.offsets < old.locations.relativeBase)
         #expect(old.locations.relativeBase < old.locations.numSyms)
         #expect(old.locations.names < old.locations.markers)
         #expect(old.locations.markers < (old.locations.seqsOfNames ?? 0))
         #expect((old.locations.seqsOfNames ?? .max) < old.locations.tokenTable)
-        let new = try Self.decode(Self.image(
-            try KallsymsEncoder(layout: .linux6_12).encode(symbols: symbols, relativeBase: KallsymsTestSymbols.text)))
+        let new = try Self.decode(Self.image(of: symbols, layout: .linux6_12))
         #expect(new.locations.numSyms == 0x3000)
         #expect(new.locations.markers < new.locations.tokenTable)
         #expect(new.locations.tokenIndex < new.locations.offsets)

@@ -1,4 +1,3 @@
-import SyntheticGuest
 import Testing
 @testable import WardenCore
 
@@ -6,9 +5,7 @@ import Testing
 /// `KernelImageWindows` does so that its window and the symbol table are never resident together.
 @Suite struct LocatedKallsymsTests {
     static func image(_ layout: KallsymsLayout, count: Int = 700) throws -> [UInt8] {
-        let symbols = KallsymsTestSymbols.kernelLike(count: count, seed: 11)
-        let tables = try KallsymsEncoder(layout: layout).encode(symbols: symbols, relativeBase: KallsymsTestSymbols.text)
-        return KallsymsRoundTripTests.image(tables)
+        try KallsymsRoundTripTests.image(of: KallsymsTestSymbols.kernelLike(count: count, seed: 11), layout: layout)
     }
 
     /// The bytes of `span` alone, in a buffer of their own.

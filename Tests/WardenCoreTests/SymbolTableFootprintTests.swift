@@ -1,4 +1,3 @@
-import SyntheticGuest
 import TestSupport
 import Testing
 import WardenCore
@@ -29,8 +28,7 @@ import WardenCore
     /// The kallsyms decoder builds the table directly: its reservations must not leave slack behind.
     @Test func aDecodedKallsymsTableFitsTheBudget() throws {
         let symbols = KallsymsTestSymbols.kernelLike(count: 20_000, seed: 3)
-        let image = KallsymsRoundTripTests.image(
-            try KallsymsEncoder(layout: .linux6_1).encode(symbols: symbols, relativeBase: KallsymsTestSymbols.text))
+        let image = try KallsymsRoundTripTests.image(of: symbols, layout: .linux6_1)
         let decoded = try KallsymsRoundTripTests.decode(image)
         let table = SymbolTable(origin: .kernelImage(path: "generated"), symbols: decoded.symbols)
         let nameBytes = symbols.reduce(0) { $0 + $1.name.utf8.count }
