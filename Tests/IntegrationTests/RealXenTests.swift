@@ -1,0 +1,157 @@
+import Foundation
+import Testing
+
+extension Trait where Self == ConditionTrait {
+    /// The real-Xen lab's tools are installed (always true in CI, where a gap must fail).
+    static var requiresXenLab: Self { .enabled(if: XenLab.shouldRun, Comment(rawValue: XenLab.skipReason)) }
+}
+
+/// Warden against real Xen 4.17 (Debian's hypervisor and tools) on Bochs's emulated VT-x CPU: the
+/// highest tier of truth. One lab for the whole suite, commands one at a time. The guest's own
+/// view (its /proc/kallsyms, its page tables through the rootkit simulator's `read`) is the
+/// ground truth, as QEMU's is for the TCG tier.
+@Suite("Real Xen 4.17 on an emulated VT-x CPU", .serialized, .requiresXenLab, .timeLimit(.minutes(60)))
+struct RealXenTests {
+    init() async throws { try await XenLab.up() }
+
+    @Test func xenRunsWithAltp2mAndTheDomainIsExternal() async throws {
+        let info = try await XenLab.check("xl info")
+        #expect(info.contains("xen_major             : 4"))
+        #expect(info.contains("xen_minor             : 17"))
+        #expect(info.contains("altp2m=1"), "Xen's command line: \(info)")
+        let domain = try await XenLab.check("xl list -l domu")
+        #expect(domain.contains("\"altp2m\": \"external\""))
+    }
+
+    @Test func symbolsFromGuestMemoryEqualTheGuestsKallsyms() async throws {
+        let names = ["_text", "sys_call_table", "modprobe_path", "idt_table", "x64_sys_call", "_etext"]
+        let pattern = names.map { " \($0)$" }.joined(separator: "|")
+        let guest = try await XenLab.check("grep -E '\(pattern)' /proc/kallsyms", in: "domu")
+        let warden = try await XenLab.check("warden symbols --domain domu | grep -E '\(pattern)'")
+        let expected = Self.symbolAddresses(guest)
+        #expect(expected.count == names.count, "the guest's kallsyms: \(guest)")
+        #expect(Self.symbolAddresses(warden) == expected)
+    }
+
+    @Test func planFramesAreWhereTheGuestsPageTablesPutTheTables() async throws {
+        let plan = try await RealXenPlan.load("--policy /lab/policies/linux-syscall-tables.yaml")
+        let table = try #require(plan.target("sys_call_table"))
+        let guest = try await RootkitSimulator.read("sys_call_table", offset: 0, length: 8)
+        #expect(table.va == guest.gla)
+        #expect(table.frames.first?.gfn == guest.gpa >> 12)
+        #expect(table.frames.first.map { UInt64($0.offset) } == guest.gpa & 0xfff)
+        // The last byte of the table too: the plan's frame list covers the whole extent.
+        let lastOffset = table.size - 8
+        let last = try await RootkitSimulator.read("sys_call_table", offset: lastOffset, length: 8)
+        #expect(table.frames.last?.gfn == last.gpa >> 12)
+    }
+
+    @Test func kernelCorePlanResolvesEveryRequiredTarget() async throws {
+        let plan = try await RealXenPlan.load("--policy /lab/policies/linux-kernel-core.yaml")
+        #expect(plan.targets.count >= 10)
+        let modprobe = try #require(plan.target("modprobe_path"))
+        let guest = try await RootkitSimulator.read("modprobe_path", offset: 0, length: 8)
+        #expect(modprobe.frames.first?.gfn == guest.gpa >> 12)
+    }
+
+    @Test func releaseOnAnUntouchedDomainChangesNothing() async throws {
+        let before = try await XenLab.check("xl list domu")
+        let release = try await XenLab.run("warden release --domain domu")
+        #expect(release.status == 0, "\(release.text)")
+        #expect(try await XenLab.check("echo alive", in: "domu") == "alive\n")
+        let after = try await XenLab.check("xl list domu")
+        #expect(Self.state(before) == Self.state(after))
+    }
+
+    @Test func anUnknownDomainIsNamedInTheError() async throws {
+        let result = try await XenLab.run("warden plan --domain no-such-guest --policy /lab/policies/linux-syscall-tables.yaml")
+        #expect(result.status != 0)
+        #expect(result.text.contains("no-such-guest"), "\(result.text)")
+    }
+
+    /// `address type name` lines (kallsyms or `warden symbols`) → name: address.
+    static func symbolAddresses(_ text: String) -> [String: String] {
+        var result: [String: String] = [:]
+        for line in text.split(separator: "\n") {
+            let fields = line.split(separator: " ")
+            guard fields.count >= 3 else { continue }
+            result[String(fields[2])] = String(fields[0])
+        }
+        return result
+    }
+
+    /// The state column of `xl list` (r, b, p, s, c, d), without the CPU time that keeps moving.
+    static func state(_ list: String) -> String? {
+        list.split(separator: "\n").dropFirst().first?.split(separator: " ", omittingEmptySubsequences: true).dropFirst(4).first
+            .map(String.init)
+    }
+}
+
+/// The rootkit simulator module in the lab's domU (scripts/lab/rootkit-sim).
+enum RootkitSimulator {
+    struct Result {
+        var gla: UInt64
+        var gpa: UInt64
+        var fields: [String: String]
+    }
+
+    static func read(_ symbol: String, offset: Int, length: Int) async throws -> Result {
+        try await command("read \(symbol) \(offset) \(length)")
+    }
+
+    static func write(_ symbol: String, offset: Int, bytes: String) async throws -> Result {
+        try await command("write \(symbol) \(offset) \(bytes)")
+    }
+
+    static func command(_ text: String) async throws -> Result {
+        let output = try await XenLab.check("echo '\(text)' > /proc/rootkit_sim; cat /proc/rootkit_sim", in: "domu")
+        let line = output.split(separator: "\n").last.map(String.init) ?? ""
+        guard line.hasPrefix("ok ") else { throw HarnessError.unexpectedReply(command: text, reply: output) }
+        var fields: [String: String] = [:]
+        for field in line.split(separator: " ") {
+            let parts = field.split(separator: "=", maxSplits: 1)
+            if parts.count == 2 { fields[String(parts[0])] = String(parts[1]) }
+        }
+        guard let gla = fields["gla"].flatMap(hex), let gpa = fields["gpa"].flatMap(hex) else {
+            throw HarnessError.unexpectedReply(command: text, reply: output)
+        }
+        return Result(gla: gla, gpa: gpa, fields: fields)
+    }
+
+    static func hex(_ text: String) -> UInt64? {
+        UInt64(text.hasPrefix("0x") ? String(text.dropFirst(2)) : text, radix: 16)
+    }
+}
+
+/// `warden plan --domain domu --json` run in dom0, decoded (docs/plan-json.md).
+struct RealXenPlan: Decodable {
+    struct Frame: Decodable {
+        var gfnText: String
+        var offset: Int
+        var length: Int
+        var gfn: UInt64 { RootkitSimulator.hex(gfnText) ?? .max }
+        enum CodingKeys: String, CodingKey {
+            case gfnText = "gfn"
+            case offset, length
+        }
+    }
+    struct Target: Decodable {
+        var symbol: String
+        var vaText: String
+        var size: Int
+        var frames: [Frame]
+        var va: UInt64 { RootkitSimulator.hex(vaText) ?? .max }
+        enum CodingKeys: String, CodingKey {
+            case vaText = "va"
+            case symbol, size, frames
+        }
+    }
+    var targets: [Target]
+
+    func target(_ symbol: String) -> Target? { targets.first { $0.symbol == symbol } }
+
+    static func load(_ policyArguments: String) async throws -> RealXenPlan {
+        let json = try await XenLab.check("warden plan --domain domu \(policyArguments) --json")
+        return try JSONDecoder().decode(RealXenPlan.self, from: Data(json.utf8))
+    }
+}
