@@ -3,6 +3,7 @@ import Enforcement
 import Foundation
 import Glibc
 import Hypervisor
+import Logging
 import Synchronization
 import UnixSignals
 import WardenCore
@@ -47,6 +48,9 @@ enum EnforcementDriver {
                     continuation.resume(returning: .failure(error))
                     return
                 }
+                // The readiness line: from here on every planned frame is restricted (tests and
+                // service managers wait for it).
+                Diagnostics.log.notice("protection active: \(session.engine.frames.accessByFrame.count) frames restricted in \(session.restrictedView)")
                 let failures = session.run { flag.isStopped || until() }
                 let outcome = Outcome(
                     statistics: session.statistics, teardownFailures: failures, versionMismatch: session.versionMismatch)

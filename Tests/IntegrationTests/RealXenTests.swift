@@ -7,11 +7,15 @@ extension Trait where Self == ConditionTrait {
 }
 
 /// Warden against real Xen 4.17 (Debian's hypervisor and tools) on Bochs's emulated VT-x CPU: the
-/// highest tier of truth. One lab for the whole suite, commands one at a time. The guest's own
-/// view (its /proc/kallsyms, its page tables through the rootkit simulator's `read`) is the
-/// ground truth, as QEMU's is for the TCG tier.
-@Suite("Real Xen 4.17 on an emulated VT-x CPU", .serialized, .requiresXenLab, .timeLimit(.minutes(60)))
-struct RealXenTests {
+/// highest tier of truth. One lab for every suite inside, which run one after another, commands one
+/// at a time. The guest's own view (its /proc/kallsyms, its page tables through the rootkit
+/// simulator's `read`) is the ground truth, as QEMU's is for the TCG tier.
+@Suite("Real Xen 4.17 on an emulated VT-x CPU", .serialized, .requiresXenLab)
+struct RealXen {}
+
+extension RealXen {
+@Suite("Planning from a live domain", .serialized, .timeLimit(.minutes(60)))
+struct Planning {
     init() async throws { try await XenLab.up() }
 
     @Test func xenRunsWithAltp2mAndTheDomainIsExternal() async throws {
@@ -85,6 +89,8 @@ struct RealXenTests {
         list.split(separator: "\n").dropFirst().first?.split(separator: " ", omittingEmptySubsequences: true).dropFirst(4).first
             .map(String.init)
     }
+}
+
 }
 
 /// The rootkit simulator module in the lab's domU (scripts/lab/rootkit-sim).

@@ -20,7 +20,7 @@ enum XenLab {
         where !FileManager.default.fileExists(atPath: file) {
             missing.append("\(file) missing")
         }
-        if (try? DebianKernel.newest("6.1")) == nil { missing.append("no Debian 6.1 kernel in .cache/kernels") }
+        if (try? DebianKernel.newest(.linux6_1)) == nil { missing.append("no Debian 6.1 kernel in .cache/kernels") }
         return missing
     }
 

@@ -1,0 +1,120 @@
+import Foundation
+import Testing
+
+/// `warden run` on real Xen 4.17 (Bochs's CPU has no Monitor Trap Flag, so writes are let through
+/// by Xen's emulator): the rootkit simulator in the domU attacks, the guest's own reads are the
+/// ground truth, `xen-state` shows what teardown left behind.
+extension RealXen {
+@Suite("warden run", .serialized, .timeLimit(.minutes(60)))
+struct Run {
+    static let syscallPolicy = "--policy /lab/policies/linux-syscall-tables.yaml"
+    static let corePolicy = "--policy /lab/policies/linux-kernel-core.yaml"
+    /// An unassigned x86-64 system call number (sys_ni_syscall): a hook there harms nothing if a
+    /// broken deny let it through.
+    static let unusedSyscall = 335
+
+    init() async throws {
+        try await XenLab.up()
+        // A test that failed half-way must not leave the next one a protected guest.
+        if try await !LabXenState.read().isReleased { try await XenLab.check("warden release --domain domu") }
+    }
+
+    @Test func deniedSysCallTableWriteNeverHappensAndIsReported() async throws {
+        try await LabWarden.start(Self.syscallPolicy)
+        let hook = try await RootkitSimulator.write(
+            "sys_call_table", offset: Self.unusedSyscall * 8, bytes: "00000081ffffffff")
+        let alerts = try await LabWarden.waitForAlerts(1)
+        #expect(hook.fields["after"] == hook.fields["before"], "the guest read back \(hook.fields)")
+        #expect(try await XenLab.check("echo alive", in: "domu") == "alive\n")
+        let alert = try #require(alerts.first)
+        #expect(alert["action"] as? String == "denied")
+        let target = alert["target"] as? [String: Any]
+        #expect(target?["symbol"] as? String == "sys_call_table")
+        #expect(target?["offset"] as? Int == Self.unusedSyscall * 8)
+        #expect(alert["gla"] as? String == hook.fields["gla"])
+        #expect(alert["gpa"] as? String == hook.fields["gpa"])
+        #expect(alert["rip"] as? String == hook.fields["rip"])
+        let stderr = try await LabWarden.stop()
+        #expect(stderr.contains("guest released"), "\(stderr)")
+        let state = try await LabXenState.read()
+        #expect(state.isReleased, "\(state)")
+    }
+
+    @Test func alertTargetWriteTakesEffectAndReportsOldAndNewBytes() async throws {
+        try await LabWarden.start(Self.corePolicy)
+        let original = try await RootkitSimulator.read("modprobe_path", offset: 0, length: 8)
+        let write = try await RootkitSimulator.write("modprobe_path", offset: 0, bytes: "2f746d702f657669")  // "/tmp/evi"
+        let alerts = try await LabWarden.waitForAlerts(1)
+        #expect(write.fields["after"] == "2f746d702f657669", "\(write.fields)")
+        let alert = try #require(alerts.first)
+        #expect(alert["action"] as? String == "alerted")
+        #expect((alert["target"] as? [String: Any])?["symbol"] as? String == "modprobe_path")
+        #expect(alert["old"] as? String == original.fields["bytes"])
+        #expect(alert["new"] as? String == "2f746d702f657669")
+        _ = try await RootkitSimulator.command("restore")
+        try await LabWarden.stop()
+        #expect(try await RootkitSimulator.read("modprobe_path", offset: 0, length: 8).fields["bytes"] == original.fields["bytes"])
+        #expect(try await LabXenState.read().isReleased)
+    }
+
+    @Test func anOrdinaryGuestLeftAloneRaisesNoAlert() async throws {
+        try await LabWarden.start(Self.corePolicy + " " + Self.syscallPolicy)
+        // Ordinary activity for a while: processes, files, module-free kernel work.
+        try await XenLab.check("for i in $(seq 20); do ls /proc >/dev/null; cat /proc/meminfo >/dev/null; sleep 1; done", in: "domu")
+        #expect(try await LabWarden.alerts().isEmpty)
+        try await LabWarden.stop(signal: "INT")
+        #expect(try await LabXenState.read().isReleased)
+    }
+
+    @Test(arguments: ["TERM", "INT"])
+    func aSignalMidAttackReleasesTheGuestAndWardenAttachesAgain(signal: String) async throws {
+        try await LabWarden.start(Self.syscallPolicy)
+        let protected = try await LabXenState.read()
+        #expect(protected.fields["altp2m"] == "1" && protected.fields["ring"]?.hasPrefix("held") == true, "\(protected)")
+        _ = try await RootkitSimulator.write("sys_call_table", offset: Self.unusedSyscall * 8, bytes: "00000081ffffffff")
+        try await LabWarden.stop(signal: signal)
+        let released = try await LabXenState.read()
+        #expect(released.isReleased, "\(released)")
+        #expect(try await XenLab.check("echo alive", in: "domu") == "alive\n")
+        try await LabWarden.start(Self.syscallPolicy)
+        try await LabWarden.stop()
+    }
+
+    @Test func tenAttachDetachCyclesLeaveNothingBehind() async throws {
+        for cycle in 1...10 {
+            try await LabWarden.start(Self.syscallPolicy)
+            try await LabWarden.stop()
+            let state = try await LabXenState.read()
+            #expect(state.isReleased, "after cycle \(cycle): \(state)")
+        }
+        #expect(try await XenLab.check("echo alive", in: "domu") == "alive\n")
+    }
+
+    @Test func aSecondWardenIsToldTheRingIsHeld() async throws {
+        try await LabWarden.start(Self.syscallPolicy)
+        let second = try await XenLab.run("warden run --domain domu \(Self.syscallPolicy)")
+        #expect(second.status != 0)
+        #expect(second.text.contains("ring"), "\(second.text)")
+        try await LabWarden.stop()
+        #expect(try await LabXenState.read().isReleased)
+    }
+
+    @Test func killedWithAWritePendingTheGuestIsStuckUntilRelease() async throws {
+        try await LabWarden.start(Self.syscallPolicy)
+        // A stopped controller answers nothing: the domU's only vCPU waits on the ring.
+        try await XenLab.check("kill -STOP $(cat \(LabWarden.pidFile))")
+        let stuck = try await XenLab.run(
+            "LAB_DOMU_TIMEOUT=30 lab-domu 9001 'echo write sys_call_table \(Self.unusedSyscall * 8) 00000081ffffffff > /proc/rootkit_sim; echo done'")
+        #expect(stuck.status == 124, "the domU answered while its write was pending: \(stuck.text)")
+        try await XenLab.check("kill -9 $(cat \(LabWarden.pidFile))")
+        #expect(try await XenLab.run("LAB_DOMU_TIMEOUT=30 lab-domu 9002 'echo alive'").status == 124)
+        let release = try await XenLab.run("warden release --domain domu")
+        #expect(release.status == 0, "\(release.text)")
+        #expect(try await XenLab.check("echo alive", in: "domu").contains("alive"))
+        let state = try await LabXenState.read()
+        #expect(state.isReleased, "\(state)")
+        // Released, the vCPU re-ran its store unprotected: the hook is in; take it out.
+        _ = try await RootkitSimulator.command("restore")
+    }
+}
+}
