@@ -121,12 +121,20 @@ public final class ProtectionSession {
     public func tearDown() -> [HypervisorError] {
         guard !undo.names.isEmpty else { return [] }
         var failures: [HypervisorError] = []
-        do { try hypervisor.pause() } catch { failures.append(error) }
+        var paused = false
+        do {
+            try hypervisor.pause()
+            paused = true
+        } catch { failures.append(error) }
         // Every vCPU waiting on the ring is released by a plain resume; views are restored below.
         failures += drain { VMEventRawReply.answering($0) }
         stepping.removeAll()
         failures += undo.unwind()
-        do { try hypervisor.unpause() } catch { failures.append(error) }
+        // Pauses nest (xen/common/domain.c `domain_unpause_by_systemcontroller`): unpausing one this call
+        // does not hold would release someone else's, e.g. an operator's `xl pause` (as DomainRelease).
+        if paused {
+            do { try hypervisor.unpause() } catch { failures.append(error) }
+        }
         return failures
     }
 }
