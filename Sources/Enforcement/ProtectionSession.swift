@@ -20,6 +20,8 @@ public final class ProtectionSession {
     public let hypervisor: any Hypervisor
     public let engine: DecisionEngine
     public let domain: AlertDomain
+    /// How allowed writes get past the restricted view.
+    public let allowPath: AllowPath
     public internal(set) var restrictedView = ViewID.host
     /// The domain's vCPUs at setup; a request naming another vCPU is not Xen's and is not acted on.
     public internal(set) var vcpuCount = 0
@@ -29,6 +31,14 @@ public final class ProtectionSession {
     var ring: VMEventBackRing?
     var undo = UndoStack()
     var stepping: [UInt32: PendingStep] = [:]
+    /// Emulate path, by vCPU: the EMULATE reply whose outcome Warden has not seen yet.
+    var emulations: [Emulation?] = []
+    /// Emulate path, by vCPU: an instruction Xen could not emulate, on its way to #UD.
+    var refusals: [Refusal?] = []
+    /// Emulate path: whether Xen reports EMUL_UNIMPLEMENTED now (a refusal turns it off for a while).
+    var emulUnimplementedMonitored = false
+    /// Calls made while serving the ring that failed; `serveRing` returns them, which stops `run`.
+    var servingFailures: [HypervisorError] = []
     let report: (Alert) -> Void
 
     public struct Statistics: Sendable, Equatable {
@@ -38,13 +48,16 @@ public final class ProtectionSession {
         public var collateral = 0
         public var alerts = 0
         public var ignored = 0
+        /// Writes Xen could not emulate (EMUL_UNIMPLEMENTED), refused with #UD whatever the policy said.
+        public var unemulatable = 0
         /// Requests stamped with another vm_event interface version (the first one stops the run).
         public var otherVersion = 0
 
         public init() {}
     }
 
-    /// A write let through on one vCPU, waiting for its singlestep event to be reported and re-protected.
+    /// A write let through on one vCPU, waiting to be reported: for its singlestep event (which also
+    /// re-protects), or on the emulate path until it is seen to have happened (`Emulation`).
     struct PendingStep {
         var gpa: UInt64
         var old: [UInt8]
@@ -53,15 +66,19 @@ public final class ProtectionSession {
         var snapshotLength: Int
     }
 
-    public init(hypervisor: any Hypervisor, engine: DecisionEngine, domain: AlertDomain, report: @escaping (Alert) -> Void) {
+    public init(
+        hypervisor: any Hypervisor, engine: DecisionEngine, domain: AlertDomain, allowPath: AllowPath = .preferred,
+        report: @escaping (Alert) -> Void
+    ) {
         self.hypervisor = hypervisor
         self.engine = engine
         self.domain = domain
+        self.allowPath = allowPath
         self.report = report
     }
 
-    /// Xen-side setup in the order of the reference (§1.2): pause, ring, singlestep monitoring,
-    /// altp2m, restricted view, explicit per-frame access (4.17 ignores a new view's default for
+    /// Xen-side setup in the order of the reference (§1.2): pause, ring, the monitor the allow path
+    /// needs (singlestep, or EMUL_UNIMPLEMENTED), altp2m, restricted view, explicit per-frame access (4.17 ignores a new view's default for
     /// lazily copied entries), switch, hide the unrestricted view from VMFUNC, unpause.
     public func setUp() throws(SetupError) {
         let hv = hypervisor
@@ -88,14 +105,30 @@ public final class ProtectionSession {
             try hv.disableMonitorRing()
         }
         try step("attach the ring") { ring = try VMEventBackRing(page: page, size: 4096) }
-        try step("enable singlestep monitoring") { try hv.setSinglestepMonitoring(true) }
-        undo.push("singlestep off") {
-            var first: (any Error)?
-            for vcpu in 0..<vcpus {
-                do { try hv.singlestepOff(vcpu: vcpu) } catch { first = first ?? error }
+        switch allowPath {
+        case .singlestep:
+            try step("enable singlestep monitoring") { try hv.setSinglestepMonitoring(true) }
+            undo.push("singlestep off") {
+                var first: (any Error)?
+                for vcpu in 0..<vcpus {
+                    do { try hv.singlestepOff(vcpu: vcpu) } catch { first = first ?? error }
+                }
+                try hv.setSinglestepMonitoring(false)
+                if let first { throw first }
             }
-            try hv.setSinglestepMonitoring(false)
-            if let first { throw first }
+        case .emulate:
+            emulations = Array(repeating: nil, count: vcpus)
+            refusals = Array(repeating: nil, count: vcpus)
+            // Before any EMULATE reply can meet an instruction Xen cannot emulate: with it off Xen would
+            // inject #UD unseen (xen/arch/x86/hvm/emulate.c `hvm_emulate_one_vm_event`).
+            try step("enable EMUL_UNIMPLEMENTED monitoring") { try hv.setEmulUnimplementedMonitoring(true) }
+            emulUnimplementedMonitored = true
+            undo.push("EMUL_UNIMPLEMENTED monitoring off") { [unowned self] in
+                // A refusal in progress may have turned it off already (`refuseUnemulatable`).
+                guard emulUnimplementedMonitored else { return }
+                emulUnimplementedMonitored = false
+                try hv.setEmulUnimplementedMonitoring(false)
+            }
         }
         try step("enable altp2m") { try hv.setAltp2m(enabled: true) }
         undo.push("disable altp2m") { try hv.setAltp2m(enabled: false) }
@@ -129,6 +162,7 @@ public final class ProtectionSession {
         // Every vCPU waiting on the ring is released by a plain resume; views are restored below.
         failures += drain { VMEventRawReply.answering($0) }
         stepping.removeAll()
+        settleEmulationsAtTeardown()
         failures += undo.unwind()
         // Pauses nest (xen/common/domain.c `domain_unpause_by_systemcontroller`): unpausing one this call
         // does not hold would release someone else's, e.g. an operator's `xl pause` (as DomainRelease).
