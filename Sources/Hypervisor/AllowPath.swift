@@ -13,6 +13,17 @@ public enum AllowPath: String, Sendable, CaseIterable {
     /// (tools/misc/xen-access.c `altp2m_write`). Needs MTF; two events per write.
     case singlestep
 
+    /// What the path needs from Xen and does with a write, for preflight's report.
+    public var summary: String {
+        switch self {
+        case .emulate:
+            "emulate (Xen emulates each allowed write in place, the frame staying protected; needs no Monitor Trap Flag; "
+                + "writes Xen cannot emulate are refused with #UD and an alert)"
+        case .singlestep:
+            "singlestep (each allowed write runs on the unrestricted view for one Monitor Trap Flag step)"
+        }
+    }
+
     /// `warden run`'s default where the host offers both: `emulate`. On evidence:
     /// - No window: with single-step, the stepping vCPU runs on view 0, where every protected frame is
     ///   writable, for a whole instruction of the guest's choosing (a `rep movs` is one instruction); with
