@@ -257,4 +257,27 @@ import XenModel
         #expect(throws: ProtectionSession.SetupError.self) { try session.setUp() }
         #expect(guest.model.snapshot() == guest.baseline)
     }
+
+    @Test func aRefusalWhoseMonitorCannotBeTurnedOffStopsServingInsteadOfLooping() throws {
+        let guest = try ModelGuest(ProtectionSessionTests.targets, configuration: Self.noMTF)
+        let faulty = FaultInjectingHypervisor(guest.hypervisor)
+        let session = guest.session(on: faulty, allowPath: .emulate)
+        try session.setUp()
+        let before = try guest.read("modprobe_path")
+        _ = guest.model.write(
+            vcpu: 1, virtual: guest.address("modprobe_path"), bytes: [0x2E], rip: guest.address("commit_creds"), emulatable: false)
+        #expect(session.serveRing().isEmpty)
+        _ = guest.model.runUntilIdle()
+        // The next state change is turning EMUL_UNIMPLEMENTED monitoring off; it fails.
+        faulty.failAt = faulty.mutatingCalls + 1
+        let failures = session.serveRing()
+        #expect(failures.map(\.operation) == ["injected: setEmulUnimplementedMonitoring(false)"])
+        #expect(guest.alerts.map(\.reason) == [.emulationUnimplemented])
+        // `run` stops on such a failure and tears down; the guest is left unrestricted, the write never made.
+        #expect(session.tearDown().isEmpty)
+        _ = guest.model.runUntilIdle()
+        #expect(guest.model.snapshot() == guest.baseline)
+        #expect(guest.model.vcpuStatus(1)?.isRunnable == true)
+        #expect(try guest.read("modprobe_path") != before, "unprotected now: the CPU ran the instruction itself")
+    }
 }
