@@ -38,7 +38,9 @@ extension ProtectionSession {
     }
 
     /// The hot path: a write to a deny target (what a rootkit flood produces) is decided on the raw
-    /// request and answered with the raw reply; everything else is decoded and decided in full.
+    /// request and answered with the raw reply; everything else is decoded and decided in full. On the
+    /// emulate path a vCPU that still owes an alert or is being refused takes the full path, which
+    /// settles that first; its denials are remembered in case Xen cannot emulate them.
     func respond(_ raw: vm_event_request_t) -> vm_event_response_t {
         if let (index, offset) = engine.deniedWrite(raw, vcpuCount: vcpuCount), !needsFullPath(Int(raw.vcpu_id)) {
             statistics.requests += 1
