@@ -26,8 +26,8 @@ struct Emulation {
     var access: ProtectedAccess
     /// The deciding target and the offset into it; nil for the unprotected rest of a protected frame.
     var target: (index: Int, offset: UInt64)?
-    /// What an allowed write still owes an alert (old bytes, the alert); nil for denials and silent writes.
-    var report: ProtectionSession.PendingStep?
+    /// An allowed access: its old bytes and the alert it owes (nil for a silent one); nil for denials.
+    var allowance: ProtectionSession.PendingStep?
 }
 
 /// An instruction Xen could not emulate, refused the only way Xen 4.17 offers: #UD.
@@ -44,7 +44,7 @@ extension ProtectionSession {
     /// refusal under way), not the raw deny shortcut.
     @inline(__always)
     func needsFullPath(_ vcpu: Int) -> Bool {
-        allowPath == .emulate && (refusals[vcpu] != nil || emulations[vcpu]?.report != nil)
+        allowPath == .emulate && (refusals[vcpu] != nil || emulations[vcpu]?.allowance?.alert != nil)
     }
 
     /// Records an EMULATE or EMULATE|NOWRITE reply on the emulate path (the singlestep path never enables
@@ -63,13 +63,13 @@ extension ProtectionSession {
         }
         guard let emulation = emulations[vcpu] else { return }
         emulations[vcpu] = nil
-        if let report = emulation.report { reportEmulatedWrite(report, observed: true) }
+        if let allowance = emulation.allowance { reportEmulatedWrite(allowance, observed: true) }
     }
 
     /// Start of a ring pass: pending writes whose bytes changed have happened.
     func settleChangedWrites() {
         for vcpu in emulations.indices {
-            guard let report = emulations[vcpu]?.report, report.alert != nil,
+            guard let report = emulations[vcpu]?.allowance, report.alert != nil,
                 readGuest(report.gpa, length: report.old.count) != report.old
             else { continue }
             emulations[vcpu] = nil
@@ -82,7 +82,7 @@ extension ProtectionSession {
     func settleEmulationsAtTeardown() {
         settleChangedWrites()
         for vcpu in emulations.indices {
-            if let report = emulations[vcpu]?.report { reportEmulatedWrite(report, observed: false) }
+            if let allowance = emulations[vcpu]?.allowance { reportEmulatedWrite(allowance, observed: false) }
             emulations[vcpu] = nil
             refusals[vcpu] = nil
         }
@@ -101,14 +101,15 @@ extension ProtectionSession {
     /// at the instruction: after any reply the vCPU runs it itself, in the restricted view, and faults
     /// again. Answering that fault with EMULATE again would loop through this event forever, and no reply
     /// flag injects an exception or lets one instruction run natively without the Monitor Trap Flag.
-    /// So the write is refused, whatever the policy said, the way Xen refuses it when nobody listens:
-    /// EMUL_UNIMPLEMENTED monitoring goes off, the re-fault gets EMULATE|EMULATE_NOWRITE, and the failed
+    /// Where the CPU has the Monitor Trap Flag, an allowed write is single-stepped instead (as xen-access
+    /// does). A denied one, and any write without MTF, is refused whatever the policy said, the way Xen
+    /// refuses it when nobody listens: EMUL_UNIMPLEMENTED monitoring goes off, the re-fault gets EMULATE|EMULATE_NOWRITE, and the failed
     /// emulation injects #UD (`hvm_inject_hw_exception(TRAP_invalid_op)`). The monitor comes back at this
     /// vCPU's next event (its #UD is then delivered) once no other refusal waits.
     ///
     /// While it is off, another vCPU's EMULATE that meets an unemulatable instruction gets #UD without an
     /// event: the write still does not happen, but Warden learns of it only from unchanged bytes.
-    func refuseUnemulatable(_ request: VMEventRequest, _ reply: VMEventResponse) -> VMEventResponse {
+    func answerUnemulatable(_ request: VMEventRequest, _ reply: VMEventResponse) -> VMEventResponse {
         let vcpu = Int(request.vcpuID)
         guard allowPath == .emulate, let emulation = emulations[vcpu] else {
             // Not the outcome of an EMULATE Warden sent: release the vCPU, nothing else to do.
@@ -116,6 +117,12 @@ extension ProtectionSession {
             return reply.resume()
         }
         emulations[vcpu] = nil
+        if singlestepFallback, let allowance = emulation.allowance {
+            // xen-access `altp2m_write_no_gpt`: this vCPU alone runs the instruction on view 0 for one MTF
+            // step; its SINGLESTEP event reports the write and switches it back (`finishStep`).
+            stepping[request.vcpuID] = allowance
+            return reply.allowOnce(unrestrictedView: ViewID.host.index)
+        }
         statistics.unemulatable += 1
         if let target = emulation.target {
             var refusal = alert(
@@ -146,7 +153,7 @@ extension ProtectionSession {
         guard allowPath == .emulate, refusals[vcpu] == .awaitingRefault(rip: request.registers.rip), access == .write
         else { return nil }
         refusals[vcpu] = .invalidOpcodeSent
-        emulations[vcpu] = Emulation(request: request, event: event, access: access, target: nil, report: nil)
+        emulations[vcpu] = Emulation(request: request, event: event, access: access, target: nil, allowance: nil)
         return reply.deny()
     }
 

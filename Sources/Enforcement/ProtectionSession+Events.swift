@@ -48,7 +48,7 @@ extension ProtectionSession {
             if case .memAccess(let event) = request.payload {
                 recordDenial(request, event, .write, target: index, offset: offset)
                 recordEmulation(
-                    Emulation(request: request, event: event, access: .write, target: (index, offset), report: nil),
+                    Emulation(request: request, event: event, access: .write, target: (index, offset), allowance: nil),
                     vcpu: Int(raw.vcpu_id))
             }
             var response = VMEventRawReply.answering(raw)
@@ -105,7 +105,7 @@ extension ProtectionSession {
         case .singlestep where request.reason == .singlestep:
             return finishStep(request, reply)
         case .other where request.reason == .emulUnimplemented:
-            return refuseUnemulatable(request, reply)
+            return answerUnemulatable(request, reply)
         default:
             statistics.ignored += 1
             return reply.resume()
@@ -137,7 +137,7 @@ extension ProtectionSession {
         case .deny(let index, let offset):
             recordDenial(request, event, access, target: index, offset: offset)
             recordEmulation(
-                Emulation(request: request, event: event, access: access, target: (index, offset), report: nil),
+                Emulation(request: request, event: event, access: access, target: (index, offset), allowance: nil),
                 vcpu: Int(request.vcpuID))
             return reply.deny()
         case .allowOnce(let report):
@@ -161,9 +161,8 @@ extension ProtectionSession {
             }
             switch allowPath {
             case .emulate:
-                let owed = pending.alert == nil ? nil : pending
                 recordEmulation(
-                    Emulation(request: request, event: event, access: access, target: target, report: owed),
+                    Emulation(request: request, event: event, access: access, target: target, allowance: pending),
                     vcpu: Int(request.vcpuID))
                 return reply.allowByEmulation()
             case .singlestep:

@@ -37,6 +37,9 @@ public final class ProtectionSession {
     var refusals: [Refusal?] = []
     /// Emulate path: whether Xen reports EMUL_UNIMPLEMENTED now (a refusal turns it off for a while).
     var emulUnimplementedMonitored = false
+    /// Emulate path on a CPU with the Monitor Trap Flag: an allowed write Xen cannot emulate is single-
+    /// stepped instead of refused.
+    public internal(set) var singlestepFallback = false
     /// Calls made while serving the ring that failed; `serveRing` returns them, which stops `run`.
     var servingFailures: [HypervisorError] = []
     let report: (Alert) -> Void
@@ -105,9 +108,8 @@ public final class ProtectionSession {
             try hv.disableMonitorRing()
         }
         try step("attach the ring") { ring = try VMEventBackRing(page: page, size: 4096) }
-        switch allowPath {
-        case .singlestep:
-            try step("enable singlestep monitoring") { try hv.setSinglestepMonitoring(true) }
+        // SINGLE_STEP_OFF on every vCPU (one may be mid-step), then singlestep monitoring off.
+        func pushSinglestepUndo() {
             undo.push("singlestep off") {
                 var first: (any Error)?
                 for vcpu in 0..<vcpus {
@@ -116,6 +118,11 @@ public final class ProtectionSession {
                 try hv.setSinglestepMonitoring(false)
                 if let first { throw first }
             }
+        }
+        switch allowPath {
+        case .singlestep:
+            try step("enable singlestep monitoring") { try hv.setSinglestepMonitoring(true) }
+            pushSinglestepUndo()
         case .emulate:
             emulations = Array(repeating: nil, count: vcpus)
             refusals = Array(repeating: nil, count: vcpus)
@@ -124,11 +131,23 @@ public final class ProtectionSession {
             try step("enable EMUL_UNIMPLEMENTED monitoring") { try hv.setEmulUnimplementedMonitoring(true) }
             emulUnimplementedMonitored = true
             undo.push("EMUL_UNIMPLEMENTED monitoring off") { [unowned self] in
-                // A refusal in progress may have turned it off already (`refuseUnemulatable`).
+                // A refusal in progress may have turned it off already (`answerUnemulatable`).
                 guard emulUnimplementedMonitored else { return }
                 emulUnimplementedMonitored = false
                 try hv.setEmulUnimplementedMonitoring(false)
             }
+            // With the Monitor Trap Flag an allowed write Xen cannot emulate can still run once on the
+            // unrestricted view, as xen-access answers EMUL_UNIMPLEMENTED (tools/misc/xen-access.c). Without
+            // it Xen answers EOPNOTSUPP (xen/common/monitor.c `monitor_domctl`) and such writes are refused.
+            singlestepFallback = try step("enable singlestep monitoring where the CPU has MTF") { () throws -> Bool in
+                do throws(HypervisorError) {
+                    try hv.setSinglestepMonitoring(true)
+                    return true
+                } catch where error.errno == DomainRelease.Errno.eopnotsupp {
+                    return false
+                }
+            }
+            if singlestepFallback { pushSinglestepUndo() }
         }
         try step("enable altp2m") { try hv.setAltp2m(enabled: true) }
         undo.push("disable altp2m") { try hv.setAltp2m(enabled: false) }

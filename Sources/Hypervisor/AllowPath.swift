@@ -5,8 +5,8 @@ public enum AllowPath: String, Sendable, CaseIterable {
     /// (xen/arch/x86/hvm/vm_event.c `hvm_vm_event_do_resume` → hvm/emulate.c `hvm_emulate_one_vm_event`,
     /// `EMUL_KIND_NORMAL`); the emulator writes through the guest's page tables without consulting the
     /// view (`hvmemul_write`), so the frame is never unprotected, for any vCPU. One event per write, no
-    /// Monitor Trap Flag needed. An instruction the emulator does not implement is refused (see
-    /// `ProtectionSession+Emulation.swift`).
+    /// Monitor Trap Flag needed. An allowed write by an instruction the emulator does not implement is
+    /// single-stepped where the CPU has the Monitor Trap Flag, else refused (`ProtectionSession+Emulation.swift`).
     case emulate
     /// Reply ALTERNATE_P2M to view 0 + TOGGLE_SINGLESTEP: this vCPU runs the instruction itself on the
     /// unrestricted view for one Monitor-Trap-Flag step, then its SINGLESTEP event switches it back
@@ -18,7 +18,8 @@ public enum AllowPath: String, Sendable, CaseIterable {
         switch self {
         case .emulate:
             "emulate (Xen emulates each allowed write in place, the frame staying protected; needs no Monitor Trap Flag; "
-                + "writes Xen cannot emulate are refused with #UD and an alert)"
+                + "a write Xen cannot emulate is single-stepped where the CPU has the Monitor Trap Flag, else refused "
+                + "with #UD and an alert)"
         case .singlestep:
             "singlestep (each allowed write runs on the unrestricted view for one Monitor Trap Flag step)"
         }

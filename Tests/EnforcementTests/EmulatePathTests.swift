@@ -242,7 +242,8 @@ import XenModel
         let counting = FaultInjectingHypervisor(probe.hypervisor)
         try probe.session(on: counting, allowPath: .emulate).setUp()
         #expect(counting.log.contains("setEmulUnimplementedMonitoring(true)"))
-        #expect(!counting.log.contains { $0.hasPrefix("setSinglestep") })
+        // Asked, and refused by Xen (EOPNOTSUPP): no single-step fallback, nothing to undo for it.
+        #expect(counting.log.filter { $0.hasPrefix("setSinglestep") } == ["setSinglestepMonitoring(true)"])
         for failAt in 1...counting.mutatingCalls {
             let guest = try ModelGuest(ProtectionSessionTests.targets, configuration: Self.noMTF)
             let faulty = FaultInjectingHypervisor(guest.hypervisor, failAt: failAt)
@@ -279,5 +280,45 @@ import XenModel
         #expect(guest.model.snapshot() == guest.baseline)
         #expect(guest.model.vcpuStatus(1)?.isRunnable == true)
         #expect(try guest.read("modprobe_path") != before, "unprotected now: the CPU ran the instruction itself")
+    }
+
+    @Test func withMTFAnUnemulatableAllowedWriteIsSingleSteppedInsteadAndADeniedOneStillRefused() throws {
+        let guest = try ModelGuest(ProtectionSessionTests.targets)
+        let session = guest.session(allowPath: .emulate)
+        try session.setUp()
+        #expect(session.singlestepFallback)
+        #expect(guest.model.snapshot().singlestepMonitoring && guest.model.snapshot().emulUnimplementedMonitoring)
+        let old = try guest.read("modprobe_path")
+        let new = Array("/tmp/w\0\0".utf8)
+        _ = guest.model.write(
+            vcpu: 2, virtual: guest.address("modprobe_path"), bytes: new, rip: guest.address("commit_creds"), emulatable: false)
+        let table = try guest.read("sys_call_table", plus: 8)
+        _ = guest.model.write(
+            vcpu: 1, virtual: guest.address("sys_call_table", plus: 8), bytes: [UInt8](repeating: 0x41, count: 8),
+            rip: guest.address("commit_creds"), emulatable: false)
+        guest.pump(session)
+        #expect(try guest.read("modprobe_path") == new)
+        #expect(guest.model.vcpuStatus(2)?.retired.map(\.retirement) == [.executed])
+        #expect(try guest.read("sys_call_table", plus: 8) == table)
+        #expect(guest.model.vcpuStatus(1)?.retired.map(\.retirement) == [.invalidOpcodeInjected])
+        let alerted = try #require(guest.alerts.first { $0.outcome == .alerted })
+        #expect(alerted.via == .singleStep)
+        #expect(alerted.written == WrittenBytes(old: old, new: new))
+        #expect(guest.alerts.filter { $0.reason == .emulationUnimplemented }.map(\.vcpu) == [1])
+        #expect(guest.model.snapshot().vcpuViews.allSatisfy { $0 == session.restrictedView.index })
+        #expect(session.tearDown().isEmpty)
+        #expect(guest.model.snapshot() == guest.baseline)
+    }
+
+    @Test func aFailureAtAnySetupStepOfTheEmulatePathWithMTFLeavesTheGuestUnrestricted() throws {
+        let probe = try ModelGuest(ProtectionSessionTests.targets)
+        let counting = FaultInjectingHypervisor(probe.hypervisor)
+        try probe.session(on: counting, allowPath: .emulate).setUp()
+        for failAt in 1...counting.mutatingCalls {
+            let guest = try ModelGuest(ProtectionSessionTests.targets)
+            let faulty = FaultInjectingHypervisor(guest.hypervisor, failAt: failAt)
+            #expect(throws: ProtectionSession.SetupError.self) { try guest.session(on: faulty, allowPath: .emulate).setUp() }
+            #expect(guest.model.snapshot() == guest.baseline, "after a failure at \(faulty.log.last ?? "?")")
+        }
     }
 }
