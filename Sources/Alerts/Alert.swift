@@ -26,6 +26,10 @@ public struct Alert: Sendable, Hashable {
     /// The kernel symbol `rip` falls in; nil when no known symbol covers it.
     public var ripSymbol: SymbolOffset?
     public var outcome: AlertOutcome
+    /// How a write that took effect was let through; nil for denied accesses and executes.
+    public var via: WritePath?
+    /// Set when Warden could not do what the policy asked and says why.
+    public var reason: AlertReason?
     /// The bytes at the write's location before and after it; only for writes that happened.
     public var written: WrittenBytes?
     /// The protected bytes after the write (`log` targets).
@@ -42,7 +46,7 @@ public struct Alert: Sendable, Hashable {
     public init(
         time: AlertTimestamp, domain: AlertDomain, vcpu: UInt32, access: ProtectedAccess, target: SymbolOffset,
         gla: UInt64?, gpa: UInt64, rip: UInt64, ripSymbol: SymbolOffset?, outcome: AlertOutcome,
-        written: WrittenBytes? = nil, after: ProtectedSnapshot? = nil, rule: String, policy: SourceLocation,
+        via: WritePath? = nil, reason: AlertReason? = nil, written: WrittenBytes? = nil, after: ProtectedSnapshot? = nil, rule: String, policy: SourceLocation,
         repeats: Int = 0, repeatedSince: AlertTimestamp? = nil
     ) {
         self.time = time
@@ -55,6 +59,8 @@ public struct Alert: Sendable, Hashable {
         self.rip = rip
         self.ripSymbol = ripSymbol
         self.outcome = outcome
+        self.via = via
+        self.reason = reason
         self.written = written
         self.after = after
         self.rule = rule

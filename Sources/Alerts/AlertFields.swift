@@ -27,6 +27,8 @@ extension Alert {
         if let ripSymbol { fields.append(AlertField(name: "ripSymbol", value: ripSymbol.description)) }
         fields.append(AlertField(name: "rule", value: rule))
         fields.append(AlertField(name: "policy", value: policy.description))
+        if let via { fields.append(AlertField(name: "via", value: via.rawValue)) }
+        if let reason { fields.append(AlertField(name: "reason", value: reason.rawValue)) }
         if let written {
             fields.append(AlertField(name: "old", value: hexBytes(written.old)))
             fields.append(AlertField(name: "new", value: hexBytes(written.new)))

@@ -104,6 +104,9 @@ public struct ThrottleKey: Sendable, Hashable {
     public var rip: UInt64
     public var access: ProtectedAccess
     public var outcome: AlertOutcome
+    /// A refusal Warden did not choose (e.g. an unemulatable instruction) is never folded into the
+    /// policy's own denials of the same write.
+    public var reason: AlertReason?
 
     public init(_ alert: Alert) {
         domain = alert.domain.id
@@ -112,6 +115,7 @@ public struct ThrottleKey: Sendable, Hashable {
         rip = alert.rip
         access = alert.access
         outcome = alert.outcome
+        reason = alert.reason
     }
 }
 

@@ -23,6 +23,8 @@ public enum JSONAlertRenderer {
         object.string("gpa", hexAddress(alert.gpa))
         object.string("rip", hexAddress(alert.rip))
         if let ripSymbol = alert.ripSymbol { object.symbolOffset("ripSymbol", ripSymbol) }
+        if let via = alert.via { object.string("via", via.rawValue) }
+        if let reason = alert.reason { object.string("reason", reason.rawValue) }
         if let written = alert.written {
             object.string("old", hexBytes(written.old))
             object.string("new", hexBytes(written.new))

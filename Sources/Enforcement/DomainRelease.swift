@@ -100,6 +100,9 @@ public enum DomainRelease {
             () throws(HypervisorError) in try hypervisor.setAltp2m(enabled: false)
         }
         singlestepOff(hypervisor, vcpus: vcpus, into: &report)
+        // EMUL_UNIMPLEMENTED monitoring (the emulate path's) needs no step: disabling the ring above wiped it
+        // with every other monitor setting (`arch_monitor_cleanup_domain`), and the vm_event state holding
+        // any emulation a killed Warden had asked for went with it (the vCPU re-runs its instruction).
         // xc_monitor_singlestep(0): already off → EEXIST (x86 monitor.c), the usual case here because
         // xc_monitor_disable wipes monitor settings (`arch_monitor_cleanup_domain`); no MTF → EOPNOTSUPP.
         attempt(&report, "singlestep monitoring off",

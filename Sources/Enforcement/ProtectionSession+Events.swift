@@ -30,16 +30,27 @@ extension ProtectionSession {
 
     /// Answers every request now on the ring by policy, then notifies Xen once.
     public func serveRing() -> [HypervisorError] {
-        drain { [unowned self] raw in respond(raw) }
+        if allowPath == .emulate { settleChangedWrites() }
+        var failures = drain { [unowned self] raw in respond(raw) }
+        failures += servingFailures
+        servingFailures.removeAll()
+        return failures
     }
 
     /// The hot path: a write to a deny target (what a rootkit flood produces) is decided on the raw
-    /// request and answered with the raw reply; everything else is decoded and decided in full.
+    /// request and answered with the raw reply; everything else is decoded and decided in full. On the
+    /// emulate path a vCPU that still owes an alert or is being refused takes the full path, which
+    /// settles that first; its denials are remembered in case Xen cannot emulate them.
     func respond(_ raw: vm_event_request_t) -> vm_event_response_t {
-        if let (index, offset) = engine.deniedWrite(raw, vcpuCount: vcpuCount) {
+        if let (index, offset) = engine.deniedWrite(raw, vcpuCount: vcpuCount), !needsFullPath(Int(raw.vcpu_id)) {
             statistics.requests += 1
             let request = VMEventRequest(raw)
-            if case .memAccess(let event) = request.payload { recordDenial(request, event, .write, target: index, offset: offset) }
+            if case .memAccess(let event) = request.payload {
+                recordDenial(request, event, .write, target: index, offset: offset)
+                recordEmulation(
+                    Emulation(request: request, event: event, access: .write, target: (index, offset), allowance: nil),
+                    vcpu: Int(raw.vcpu_id))
+            }
             var response = VMEventRawReply.answering(raw)
             VMEventRawReply.deny(&response)
             return response
@@ -87,11 +98,14 @@ extension ProtectionSession {
             statistics.ignored += 1
             return reply.resume()
         }
+        if allowPath == .emulate, request.reason != .emulUnimplemented { settleEmulation(of: Int(request.vcpuID)) }
         switch request.payload {
         case .memAccess(let event) where request.reason == .memAccess:
             return decideAccess(request, event, reply)
         case .singlestep where request.reason == .singlestep:
             return finishStep(request, reply)
+        case .other where request.reason == .emulUnimplemented:
+            return answerUnemulatable(request, reply)
         default:
             statistics.ignored += 1
             return reply.resume()
@@ -111,6 +125,7 @@ extension ProtectionSession {
             statistics.ignored += 1
             return reply.resume()
         }
+        if let refused = refault(request, event, access, reply) { return refused }
         let rip = request.registers.rip
         let gpa = event.gfn << 12 | (event.offset & 0xFFF)
         let verdict = engine.decide(gfn: event.gfn, offset: event.offset & 0xFFF, access: access, rip: rip)
@@ -121,15 +136,20 @@ extension ProtectionSession {
         switch verdict {
         case .deny(let index, let offset):
             recordDenial(request, event, access, target: index, offset: offset)
+            recordEmulation(
+                Emulation(request: request, event: event, access: access, target: (index, offset), allowance: nil),
+                vcpu: Int(request.vcpuID))
             return reply.deny()
         case .allowOnce(let report):
             statistics.allowedOnce += 1
             var pending = PendingStep(gpa: gpa, old: readGuest(gpa, length: Self.reportedBytes), alert: nil,
                                       snapshotStart: nil, snapshotLength: 0)
+            var target: (index: Int, offset: UInt64)?
             switch report {
             case .silent:
                 statistics.collateral += 1
             case .target(let index, let offset, let outcome):
+                target = (index, offset)
                 let target = engine.frames.plan.targets[index]
                 if outcome == .alerted || outcome == .logged {
                     pending.alert = alert(request, event, access, target, offset, outcome)
@@ -139,8 +159,16 @@ extension ProtectionSession {
                     pending.snapshotLength = Int(min(target.size, Self.snapshotLimit))
                 }
             }
-            stepping[request.vcpuID] = pending
-            return reply.allowOnce(unrestrictedView: ViewID.host.index)
+            switch allowPath {
+            case .emulate:
+                recordEmulation(
+                    Emulation(request: request, event: event, access: access, target: target, allowance: pending),
+                    vcpu: Int(request.vcpuID))
+                return reply.allowByEmulation()
+            case .singlestep:
+                stepping[request.vcpuID] = pending
+                return reply.allowOnce(unrestrictedView: ViewID.host.index)
+            }
         }
     }
 
@@ -161,13 +189,19 @@ extension ProtectionSession {
             return reply.resume()
         }
         if var alert = pending.alert {
-            alert.written = WrittenBytes(old: pending.old, new: readGuest(pending.gpa, length: pending.old.count))
-            if let start = pending.snapshotStart {
-                alert.after = ProtectedSnapshot(offset: alert.target.offset - (pending.gpa - start),
-                                                bytes: readGuest(start, length: pending.snapshotLength))
-            }
+            alert.via = .singleStep
+            complete(&alert, pending)
             emit(alert)
         }
         return reply.restoreAfterStep(restrictedView: restrictedView.index)
+    }
+
+    /// The bytes an allowed write left: at its location, and for `log` targets the protected snapshot.
+    func complete(_ alert: inout Alert, _ pending: PendingStep) {
+        alert.written = WrittenBytes(old: pending.old, new: readGuest(pending.gpa, length: pending.old.count))
+        if let start = pending.snapshotStart {
+            alert.after = ProtectedSnapshot(offset: alert.target.offset - (pending.gpa - start),
+                                            bytes: readGuest(start, length: pending.snapshotLength))
+        }
     }
 }

@@ -20,6 +20,8 @@ public final class ProtectionSession {
     public let hypervisor: any Hypervisor
     public let engine: DecisionEngine
     public let domain: AlertDomain
+    /// How allowed writes get past the restricted view.
+    public let allowPath: AllowPath
     public internal(set) var restrictedView = ViewID.host
     /// The domain's vCPUs at setup; a request naming another vCPU is not Xen's and is not acted on.
     public internal(set) var vcpuCount = 0
@@ -29,6 +31,17 @@ public final class ProtectionSession {
     var ring: VMEventBackRing?
     var undo = UndoStack()
     var stepping: [UInt32: PendingStep] = [:]
+    /// Emulate path, by vCPU: the EMULATE reply whose outcome Warden has not seen yet.
+    var emulations: [Emulation?] = []
+    /// Emulate path, by vCPU: an instruction Xen could not emulate, on its way to #UD.
+    var refusals: [Refusal?] = []
+    /// Emulate path: whether Xen reports EMUL_UNIMPLEMENTED now (a refusal turns it off for a while).
+    var emulUnimplementedMonitored = false
+    /// Emulate path on a CPU with the Monitor Trap Flag: an allowed write Xen cannot emulate is single-
+    /// stepped instead of refused.
+    public internal(set) var singlestepFallback = false
+    /// Calls made while serving the ring that failed; `serveRing` returns them, which stops `run`.
+    var servingFailures: [HypervisorError] = []
     let report: (Alert) -> Void
 
     public struct Statistics: Sendable, Equatable {
@@ -38,13 +51,16 @@ public final class ProtectionSession {
         public var collateral = 0
         public var alerts = 0
         public var ignored = 0
+        /// Writes Xen could not emulate (EMUL_UNIMPLEMENTED), refused with #UD whatever the policy said.
+        public var unemulatable = 0
         /// Requests stamped with another vm_event interface version (the first one stops the run).
         public var otherVersion = 0
 
         public init() {}
     }
 
-    /// A write let through on one vCPU, waiting for its singlestep event to be reported and re-protected.
+    /// A write let through on one vCPU, waiting to be reported: for its singlestep event (which also
+    /// re-protects), or on the emulate path until it is seen to have happened (`Emulation`).
     struct PendingStep {
         var gpa: UInt64
         var old: [UInt8]
@@ -53,15 +69,19 @@ public final class ProtectionSession {
         var snapshotLength: Int
     }
 
-    public init(hypervisor: any Hypervisor, engine: DecisionEngine, domain: AlertDomain, report: @escaping (Alert) -> Void) {
+    public init(
+        hypervisor: any Hypervisor, engine: DecisionEngine, domain: AlertDomain, allowPath: AllowPath = .preferred,
+        report: @escaping (Alert) -> Void
+    ) {
         self.hypervisor = hypervisor
         self.engine = engine
         self.domain = domain
+        self.allowPath = allowPath
         self.report = report
     }
 
-    /// Xen-side setup in the order of the reference (§1.2): pause, ring, singlestep monitoring,
-    /// altp2m, restricted view, explicit per-frame access (4.17 ignores a new view's default for
+    /// Xen-side setup in the order of the reference (§1.2): pause, ring, the monitor the allow path
+    /// needs (singlestep, or EMUL_UNIMPLEMENTED), altp2m, restricted view, explicit per-frame access (4.17 ignores a new view's default for
     /// lazily copied entries), switch, hide the unrestricted view from VMFUNC, unpause.
     public func setUp() throws(SetupError) {
         let hv = hypervisor
@@ -88,14 +108,46 @@ public final class ProtectionSession {
             try hv.disableMonitorRing()
         }
         try step("attach the ring") { ring = try VMEventBackRing(page: page, size: 4096) }
-        try step("enable singlestep monitoring") { try hv.setSinglestepMonitoring(true) }
-        undo.push("singlestep off") {
-            var first: (any Error)?
-            for vcpu in 0..<vcpus {
-                do { try hv.singlestepOff(vcpu: vcpu) } catch { first = first ?? error }
+        // SINGLE_STEP_OFF on every vCPU (one may be mid-step), then singlestep monitoring off.
+        func pushSinglestepUndo() {
+            undo.push("singlestep off") {
+                var first: (any Error)?
+                for vcpu in 0..<vcpus {
+                    do { try hv.singlestepOff(vcpu: vcpu) } catch { first = first ?? error }
+                }
+                try hv.setSinglestepMonitoring(false)
+                if let first { throw first }
             }
-            try hv.setSinglestepMonitoring(false)
-            if let first { throw first }
+        }
+        switch allowPath {
+        case .singlestep:
+            try step("enable singlestep monitoring") { try hv.setSinglestepMonitoring(true) }
+            pushSinglestepUndo()
+        case .emulate:
+            emulations = Array(repeating: nil, count: vcpus)
+            refusals = Array(repeating: nil, count: vcpus)
+            // Before any EMULATE reply can meet an instruction Xen cannot emulate: with it off Xen would
+            // inject #UD unseen (xen/arch/x86/hvm/emulate.c `hvm_emulate_one_vm_event`).
+            try step("enable EMUL_UNIMPLEMENTED monitoring") { try hv.setEmulUnimplementedMonitoring(true) }
+            emulUnimplementedMonitored = true
+            undo.push("EMUL_UNIMPLEMENTED monitoring off") { [unowned self] in
+                // A refusal in progress may have turned it off already (`answerUnemulatable`).
+                guard emulUnimplementedMonitored else { return }
+                emulUnimplementedMonitored = false
+                try hv.setEmulUnimplementedMonitoring(false)
+            }
+            // With the Monitor Trap Flag an allowed write Xen cannot emulate can still run once on the
+            // unrestricted view, as xen-access answers EMUL_UNIMPLEMENTED (tools/misc/xen-access.c). Without
+            // it Xen answers EOPNOTSUPP (xen/common/monitor.c `monitor_domctl`) and such writes are refused.
+            singlestepFallback = try step("enable singlestep monitoring where the CPU has MTF") { () throws -> Bool in
+                do throws(HypervisorError) {
+                    try hv.setSinglestepMonitoring(true)
+                    return true
+                } catch where error.errno == DomainRelease.Errno.eopnotsupp {
+                    return false
+                }
+            }
+            if singlestepFallback { pushSinglestepUndo() }
         }
         try step("enable altp2m") { try hv.setAltp2m(enabled: true) }
         undo.push("disable altp2m") { try hv.setAltp2m(enabled: false) }
@@ -121,12 +173,21 @@ public final class ProtectionSession {
     public func tearDown() -> [HypervisorError] {
         guard !undo.names.isEmpty else { return [] }
         var failures: [HypervisorError] = []
-        do { try hypervisor.pause() } catch { failures.append(error) }
+        var paused = false
+        do {
+            try hypervisor.pause()
+            paused = true
+        } catch { failures.append(error) }
         // Every vCPU waiting on the ring is released by a plain resume; views are restored below.
         failures += drain { VMEventRawReply.answering($0) }
         stepping.removeAll()
+        settleEmulationsAtTeardown()
         failures += undo.unwind()
-        do { try hypervisor.unpause() } catch { failures.append(error) }
+        // Pauses nest (xen/common/domain.c `domain_unpause_by_systemcontroller`): unpausing one this call
+        // does not hold would release someone else's, e.g. an operator's `xl pause` (as DomainRelease).
+        if paused {
+            do { try hypervisor.unpause() } catch { failures.append(error) }
+        }
         return failures
     }
 }

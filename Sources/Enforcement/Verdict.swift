@@ -6,7 +6,7 @@ import WardenCore
 public enum Verdict: Sendable, Equatable {
     /// The write never happens: emulate it without its memory writes.
     case deny(target: Int, offset: UInt64)
-    /// Let it happen once in the unrestricted view, single-stepping back.
+    /// Let it happen once: emulated in place, or in the unrestricted view single-stepping back (`AllowPath`).
     case allowOnce(Report)
 
     public enum Report: Sendable, Equatable {

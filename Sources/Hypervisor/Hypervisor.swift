@@ -56,6 +56,10 @@ public protocol Hypervisor: AnyObject {
     func notifyRing() throws(HypervisorError)
     /// xc_monitor_singlestep.
     func setSinglestepMonitoring(_ enabled: Bool) throws(HypervisorError)
+    /// xc_monitor_emul_unimplemented: an EMULATE reply that meets an instruction Xen cannot emulate
+    /// sends an EMUL_UNIMPLEMENTED request (the vCPU paused, the instruction not run) instead of
+    /// injecting #UD into the guest (xen/arch/x86/hvm/emulate.c `hvm_emulate_one_vm_event`).
+    func setEmulUnimplementedMonitoring(_ enabled: Bool) throws(HypervisorError)
     /// xc_domain_debug_control(XEN_DOMCTL_DEBUG_OP_SINGLE_STEP_OFF) for one vCPU.
     func singlestepOff(vcpu: Int) throws(HypervisorError)
 

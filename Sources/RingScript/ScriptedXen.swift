@@ -82,6 +82,9 @@ public final class ScriptedXen: Hypervisor {
     public func notifyRing() throws(HypervisorError) { notifications += 1 }
     public func setSinglestepMonitoring(_ enabled: Bool) throws(HypervisorError) { record("setSinglestepMonitoring(\(enabled))") }
     public func singlestepOff(vcpu: Int) throws(HypervisorError) { record("singlestepOff(\(vcpu))") }
+    public func setEmulUnimplementedMonitoring(_ enabled: Bool) throws(HypervisorError) {
+        record("setEmulUnimplementedMonitoring(\(enabled))")
+    }
     public func altp2mEnabled() throws(HypervisorError) -> Bool { calls.contains("setAltp2m(true)") }
     public func setAltp2m(enabled: Bool) throws(HypervisorError) { record("setAltp2m(\(enabled))") }
     public func createView(defaultAccess: MemoryAccess) throws(HypervisorError) -> ViewID {

@@ -47,6 +47,9 @@ extension XenMonitorCalls {
         singlestep: { (xch, domid, enabled) throws(XenError) in
             try check(xc_monitor_singlestep(xch.raw, domid, enabled), "xc_monitor_singlestep")
         },
+        emulUnimplemented: { (xch, domid, enabled) throws(XenError) in
+            try check(xc_monitor_emul_unimplemented(xch.raw, domid, enabled), "xc_monitor_emul_unimplemented")
+        },
         getCapabilities: { (xch, domid) throws(XenError) in
             var capabilities: UInt32 = 0
             try check(xc_monitor_get_capabilities(xch.raw, domid, &capabilities), "xc_monitor_get_capabilities")

@@ -70,6 +70,11 @@ public final class XenHypervisor: Hypervisor {
         try xen { () throws(XenError) in try calls.monitor.singlestep(handle, domain, enabled) }
     }
 
+    /// The corresponding C function is `xc_monitor_emul_unimplemented`.
+    public func setEmulUnimplementedMonitoring(_ enabled: Bool) throws(HypervisorError) {
+        try xen { () throws(XenError) in try calls.monitor.emulUnimplemented(handle, domain, enabled) }
+    }
+
     /// `XEN_DOMCTL_DEBUG_OP_SINGLE_STEP_OFF` for one vCPU. The corresponding C function is
     /// `xc_domain_debug_control`.
     public func singlestepOff(vcpu: Int) throws(HypervisorError) {

@@ -16,6 +16,9 @@ public struct XenMonitorRing {
 public enum XenMonitorCapability {
     /// `1 << XEN_DOMCTL_MONITOR_EVENT_SINGLESTEP`: the CPU has the Monitor Trap Flag.
     public static let singlestep: UInt32 = 1 << 2
+    /// `1 << XEN_DOMCTL_MONITOR_EVENT_EMUL_UNIMPLEMENTED`: every x86 HVM domain has it
+    /// (xen/arch/x86/include/asm/monitor.h `arch_monitor_get_capabilities`).
+    public static let emulUnimplemented: UInt32 = 1 << 10
 }
 
 /// The vm_event monitor ring and the monitor options Warden uses.
@@ -32,6 +35,10 @@ public struct XenMonitorCalls: Sendable {
     /// Whether Monitor Trap Flag steps are reported as SINGLESTEP events. The corresponding C
     /// function is `xc_monitor_singlestep`.
     public var singlestep: @Sendable (XenControlHandle, UInt32, Bool) throws(XenError) -> Void
+    /// Whether an instruction Xen's emulator cannot handle after an EMULATE reply is reported as an
+    /// EMUL_UNIMPLEMENTED event (reason 14) instead of Xen injecting #UD (xen/arch/x86/hvm/emulate.c
+    /// `hvm_emulate_one_vm_event`). The corresponding C function is `xc_monitor_emul_unimplemented`.
+    public var emulUnimplemented: @Sendable (XenControlHandle, UInt32, Bool) throws(XenError) -> Void
     /// The monitor events this domain supports, as `1 << XEN_DOMCTL_MONITOR_EVENT_*`. The
     /// corresponding C function is `xc_monitor_get_capabilities`.
     public var getCapabilities: @Sendable (XenControlHandle, UInt32) throws(XenError) -> UInt32
@@ -43,12 +50,14 @@ public struct XenMonitorCalls: Sendable {
         enable: @escaping @Sendable (XenControlHandle, UInt32) throws(XenError) -> XenMonitorRing,
         disable: @escaping @Sendable (XenControlHandle, UInt32) throws(XenError) -> Void,
         singlestep: @escaping @Sendable (XenControlHandle, UInt32, Bool) throws(XenError) -> Void,
+        emulUnimplemented: @escaping @Sendable (XenControlHandle, UInt32, Bool) throws(XenError) -> Void,
         getCapabilities: @escaping @Sendable (XenControlHandle, UInt32) throws(XenError) -> UInt32,
         unmapRing: @escaping @Sendable (UnsafeMutableRawPointer) throws(XenError) -> Void
     ) {
         self.enable = enable
         self.disable = disable
         self.singlestep = singlestep
+        self.emulUnimplemented = emulUnimplemented
         self.getCapabilities = getCapabilities
         self.unmapRing = unmapRing
     }

@@ -21,6 +21,17 @@ public struct XenHost: Sendable, Equatable {
 public struct XenPreflightReport {
     public let hypervisor: XenHypervisor
     public let warnings: [XenPreflightWarning]
+    /// How allowed writes will get through; nil from `checkForRelease`, which lets nothing through.
+    public var allowPath: AllowPath? = nil
+    /// Whether the host offers single-step monitoring (the Monitor Trap Flag); nil from `checkForRelease`.
+    public var singlestepAvailable: Bool? = nil
+
+    /// The line preflight's caller logs: the path in use and whether the other one exists.
+    public var allowPathNote: String? {
+        guard let allowPath, let singlestepAvailable else { return nil }
+        return "allow path: \(allowPath.summary); single-step is "
+            + (singlestepAvailable ? "available" : "unavailable (no Monitor Trap Flag)") + " on this host"
+    }
 }
 
 /// The checks the controller runs before it changes anything in the guest. Each failure is a
@@ -33,13 +44,17 @@ public enum XenPreflight {
     ///   - host: the privcmd device and root, checked first.
     /// - Returns: the opened backend and any warnings.
     /// The corresponding C function is `xc_altp2m_get_domain_state`.
+    ///   - allowPath: how allowed writes will get through; `singlestep` needs the Monitor Trap Flag.
     public static func check(
         _ nameOrID: String,
         calls: XenCalls = .live,
-        host: XenHost = .current
+        host: XenHost = .current,
+        allowPath: AllowPath = .preferred
     ) throws(XenPreflightError) -> XenPreflightReport {
         let hypervisor = try open(nameOrID, calls: calls, host: host)
-        return XenPreflightReport(hypervisor: hypervisor, warnings: try check(hypervisor))
+        let (warnings, singlestep) = try check(hypervisor, allowPath: allowPath)
+        return XenPreflightReport(
+            hypervisor: hypervisor, warnings: warnings, allowPath: allowPath, singlestepAvailable: singlestep)
     }
 
     /// What `warden release` needs before it acts: the host, the domain, and a Xen that speaks vm_event
@@ -56,10 +71,13 @@ public enum XenPreflight {
     }
 
     /// Checks, in this order, that Xen speaks Warden's vm_event interface, that altp2m works for the
-    /// domain in `external` mode and that single-step monitoring is available. Reads only.
-    /// - Returns: warnings for accepted but noteworthy states.
+    /// domain in `external` mode and that Xen offers the monitor `allowPath` needs: single-step (the
+    /// Monitor Trap Flag) or EMUL_UNIMPLEMENTED. Reads only.
+    /// - Returns: warnings for accepted but noteworthy states, and whether single-step is available.
     /// The corresponding C function is `xc_altp2m_get_domain_state`.
-    public static func check(_ hypervisor: XenHypervisor) throws(XenPreflightError) -> [XenPreflightWarning] {
+    public static func check(_ hypervisor: XenHypervisor, allowPath: AllowPath = .preferred) throws(XenPreflightError)
+        -> (warnings: [XenPreflightWarning], singlestepAvailable: Bool)
+    {
         let domid = hypervisor.domain
         var warnings = try checkVMEventInterface(hypervisor)
         let active: Bool
@@ -83,10 +101,15 @@ public enum XenPreflight {
         }
         if active { warnings.append(.altp2mAlreadyActive(domid: domid)) }
         let capabilities = try xenCall { () throws(HypervisorError) in try hypervisor.monitorCapabilities() }
-        guard capabilities & XenMonitorCapability.singlestep != 0 else {
+        let singlestep = capabilities & XenMonitorCapability.singlestep != 0
+        switch allowPath {
+        case .singlestep where !singlestep:
             throw .noSinglestep(domid: domid, capabilities: capabilities)
+        case .emulate where capabilities & XenMonitorCapability.emulUnimplemented == 0:
+            throw .noEmulUnimplemented(domid: domid, capabilities: capabilities)
+        default:
+            return (warnings, singlestep)
         }
-        return warnings
     }
 
     /// Explains a failed `enableMonitorRing`: EBUSY from xen/common/vm_event.c `vm_event_enable` (a

@@ -17,8 +17,12 @@ public enum XenPreflightError: Error, Equatable, Sendable, CustomStringConvertib
     case altp2mMixed(domid: UInt32)
     /// HVM_PARAM_ALTP2M holds a value Xen 4.17 does not define (above 3).
     case altp2mModeUnknown(domid: UInt32, value: UInt64)
-    /// `xc_monitor_get_capabilities` lacks the single-step bit (no Monitor Trap Flag).
+    /// `--allow-path singlestep`, but `xc_monitor_get_capabilities` lacks the single-step bit (no Monitor
+    /// Trap Flag).
     case noSinglestep(domid: UInt32, capabilities: UInt32)
+    /// `--allow-path emulate`, but the capabilities lack EMUL_UNIMPLEMENTED (every x86 HVM domain of Xen
+    /// 4.17 has it, xen/arch/x86/include/asm/monitor.h `arch_monitor_get_capabilities`).
+    case noEmulUnimplemented(domid: UInt32, capabilities: UInt32)
     /// The vm_event headers Warden was built with are not interface version 7.
     case vmEventHeaderVersion(UInt32)
     /// Xen's release speaks another vm_event interface version (before 4.15).
@@ -56,9 +60,15 @@ public enum XenPreflightError: Error, Equatable, Sendable, CustomStringConvertib
             "domain \(domid) has HVM_PARAM_ALTP2M = \(value), which Xen 4.17 does not define; set "
                 + "`altp2m = \"external\"` in the domain's xl.cfg"
         case .noSinglestep(let domid, let capabilities):
-            "Xen offers no single-step monitoring for domain \(domid) (monitor capabilities "
-                + "0x\(String(capabilities, radix: 16))): the CPU lacks the Monitor Trap Flag, which Warden needs "
-                + "to let one write through and protect the frame again"
+            "`--allow-path singlestep` needs single-step monitoring, which Xen does not offer for domain \(domid) "
+                + "(monitor capabilities 0x\(String(capabilities, radix: 16))): the CPU lacks the Monitor Trap Flag "
+                + "(emulated CPUs such as Bochs do). Use `--allow-path emulate` (the default), which lets allowed "
+                + "writes through by Xen's instruction emulator and needs no Monitor Trap Flag"
+        case .noEmulUnimplemented(let domid, let capabilities):
+            "`--allow-path emulate` needs Xen to report instructions it cannot emulate (EMUL_UNIMPLEMENTED), "
+                + "which it does not offer for domain \(domid) (monitor capabilities "
+                + "0x\(String(capabilities, radix: 16))); without it such a write would end in an invalid-opcode "
+                + "exception Warden never sees. Use `--allow-path singlestep` on a host with the Monitor Trap Flag"
         case .vmEventHeaderVersion(let version):
             "Warden was built against vm_event interface version \(version) but speaks version "
                 + "\(XenPreflight.vmEventInterfaceVersion) (Xen 4.15 and later); rebuild it against the headers "

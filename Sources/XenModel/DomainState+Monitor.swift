@@ -34,6 +34,7 @@ extension DomainState {
         }
         ring = nil
         singlestepMonitoring = false
+        emulUnimplementedMonitoring = false
         eventChannel.bound = false
     }
 
@@ -58,6 +59,14 @@ extension DomainState {
         guard monitorCapabilities & (1 << 2) != 0 else { throw .eopnotsupp }
         guard enabled != singlestepMonitoring else { throw .eexist }
         singlestepMonitoring = enabled
+    }
+
+    /// xc_monitor_emul_unimplemented: capability bit 10 (every HVM domain) or EOPNOTSUPP (`monitor_domctl`),
+    /// the current state again → EEXIST (x86 monitor.c `arch_monitor_domctl_event`). Needs no ring.
+    mutating func setEmulUnimplementedMonitoring(_ enabled: Bool) throws(XenErrno) {
+        guard monitorCapabilities & (1 << 10) != 0 else { throw .eopnotsupp }
+        guard enabled != emulUnimplementedMonitoring else { throw .eexist }
+        emulUnimplementedMonitoring = enabled
     }
 
     /// xenevtchn_bind_interdomain on Xen's port of the current ring; any other port → EINVAL

@@ -104,8 +104,10 @@ extension DomainState {
 
     /// Xen's emulator runs the instruction: writes go through the guest's page tables to memory without
     /// any view check (emulate.c `hvmemul_write` → `hvm_copy_to_guest_linear`), or are discarded with
-    /// NOWRITE (`hvmemul_write_discard`); RIP advances.
+    /// NOWRITE (`hvmemul_write_discard`); RIP advances. An instruction the emulator does not implement
+    /// (with or without NOWRITE: both run `x86_emulate`) goes to `emulationUnimplemented`.
     private mutating func emulate(_ instruction: GuestInstruction, on vcpu: Int, discardingWrites: Bool) {
+        guard instruction.emulatable else { return emulationUnimplemented(on: vcpu) }
         if !discardingWrites, let write = instruction.write {
             let space = addressSpace(of: vcpu)
             var stores: [(physical: UInt64, bytes: [UInt8])] = []
@@ -126,5 +128,20 @@ extension DomainState {
         }
         vcpus[vcpu].registers.rip = instruction.rip &+ instruction.length
         finish(vcpu, discardingWrites ? .emulatedWithoutWrites : .emulated)
+    }
+
+    /// `hvm_emulate_one_vm_event` on X86EMUL_UNIMPLEMENTED: `hvm_monitor_emul_unimplemented` (hvm/monitor.c)
+    /// sends a sync EMUL_UNIMPLEMENTED request (u zeroed, registers filled) when the monitor is on and a
+    /// ring takes it, and Xen returns without writeback: RIP is unchanged, so after the reply the vCPU
+    /// runs the instruction itself in its current view (and re-faults if the frame is still
+    /// restricted). Otherwise (monitor off, or no ring: `monitor_traps` returns 0) #UD is injected and
+    /// the instruction is gone.
+    private mutating func emulationUnimplemented(on vcpu: Int) {
+        if emulUnimplementedMonitoring {
+            let request = VMEventRequest(flags: [.vcpuPaused], reason: .emulUnimplemented, vcpuID: UInt32(vcpu))
+            // A full ring parks the vCPU in `vm_event_wait_slot` with the request; it is still sent.
+            if monitorTraps(request, from: vcpu) != .noRing { return }
+        }
+        finish(vcpu, .invalidOpcodeInjected)
     }
 }

@@ -22,6 +22,8 @@ struct DomainState {
     var ring: MonitorRing?
     /// `d->arch.monitor.singlestep_enabled` (xen/arch/x86/monitor.c).
     var singlestepMonitoring = false
+    /// `d->arch.monitor.emul_unimplemented_enabled` (xen/arch/x86/monitor.c).
+    var emulUnimplementedMonitoring = false
     /// dom0's live mappings of ring pages, by address.
     var ringMappings: [UInt: RingPage] = [:]
     var eventChannel = EventChannelState()

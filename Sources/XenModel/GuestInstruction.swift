@@ -7,11 +7,17 @@ public struct GuestInstruction: Sendable, Equatable {
     /// Bytes RIP advances by when the instruction retires (7 for `mov %reg, disp32(%rip)`).
     public var length: UInt64
     public var write: GuestWrite?
+    /// Whether Xen's instruction emulator handles it. False plays one `x86_emulate` answers with
+    /// X86EMUL_UNIMPLEMENTED (an opcode or encoding it does not implement, e.g. some vector stores):
+    /// an EMULATE reply then ends in an EMUL_UNIMPLEMENTED event or #UD (xen/arch/x86/hvm/emulate.c
+    /// `hvm_emulate_one_vm_event`). The guest's CPU runs it either way.
+    public var emulatable: Bool
 
-    public init(rip: UInt64, length: UInt64 = 7, write: GuestWrite? = nil) {
+    public init(rip: UInt64, length: UInt64 = 7, write: GuestWrite? = nil, emulatable: Bool = true) {
         self.rip = rip
         self.length = length
         self.write = write
+        self.emulatable = emulatable
     }
 }
 
@@ -42,6 +48,10 @@ public enum Retirement: Sendable, Equatable {
     case unbacked(gfn: UInt64)
     /// SET_REGISTERS moved RIP away from it before it could run again.
     case abandoned
+    /// An EMULATE reply met an instruction Xen cannot emulate while nobody monitored EMUL_UNIMPLEMENTED:
+    /// Xen injected #UD (`hvm_emulate_one_vm_event` → `hvm_inject_hw_exception(TRAP_invalid_op)`). None of
+    /// its writes happened; the guest's invalid-opcode handler runs instead.
+    case invalidOpcodeInjected
 }
 
 /// Why the guest's own paging refused an access (the guest would take a #PF).

@@ -75,6 +75,12 @@ public final class ModelHypervisor: Hypervisor {
         try call("xc_monitor_singlestep") { () throws(XenErrno) in try model.setSinglestepMonitoring(enabled) }
     }
 
+    public func setEmulUnimplementedMonitoring(_ enabled: Bool) throws(HypervisorError) {
+        try call("xc_monitor_emul_unimplemented") { () throws(XenErrno) in
+            try model.setEmulUnimplementedMonitoring(enabled)
+        }
+    }
+
     public func singlestepOff(vcpu: Int) throws(HypervisorError) {
         try call("xc_domain_debug_control") { () throws(XenErrno) in
             try model.setSingleStep(vcpu: vcpu, enabled: false)

@@ -38,6 +38,7 @@ public struct DomainSnapshot: Sendable, Equatable {
     public var ringMappings: Int
     public var eventChannelBound: Bool
     public var singlestepMonitoring: Bool
+    public var emulUnimplementedMonitoring: Bool
     public var crashed: Bool
 }
 
@@ -62,7 +63,8 @@ extension DomainState {
             vmEventPauseCounts: vcpus.map(\.vmEventPauseCount), singleSteps: vcpus.map(\.singleStep),
             blockedForRingSpace: vcpus.map(\.blockedForRing), waitingForRingSlot: vcpus.map { $0.awaitingSlot != nil },
             ringPresent: ring != nil, ringMappings: ringMappings.count, eventChannelBound: eventChannel.bound,
-            singlestepMonitoring: singlestepMonitoring, crashed: crashed)
+            singlestepMonitoring: singlestepMonitoring, emulUnimplementedMonitoring: emulUnimplementedMonitoring,
+            crashed: crashed)
     }
 
     /// Where instruction `sequence` of `vcpu` stands right now.

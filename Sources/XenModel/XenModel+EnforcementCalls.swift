@@ -60,6 +60,11 @@ extension XenModel {
                     try self.setSinglestepMonitoring(enabled)
                 }
             },
+            emulUnimplemented: { (xch, domid, enabled) throws(XenError) in
+                try self.libxc("xc_monitor_emul_unimplemented", xch, domid) { () throws(XenErrno) in
+                    try self.setEmulUnimplementedMonitoring(enabled)
+                }
+            },
             getCapabilities: { (xch, domid) throws(XenError) in
                 try self.libxc("xc_monitor_get_capabilities", xch, domid) { self.monitorCapabilities }
             },

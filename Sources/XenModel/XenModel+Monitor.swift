@@ -52,6 +52,11 @@ extension XenModel {
         try state.withLock { (s) throws(XenErrno) in try s.setSinglestepMonitoring(enabled) }
     }
 
+    /// xc_monitor_emul_unimplemented.
+    public func setEmulUnimplementedMonitoring(_ enabled: Bool) throws(XenErrno) {
+        try state.withLock { (s) throws(XenErrno) in try s.setEmulUnimplementedMonitoring(enabled) }
+    }
+
     /// xc_monitor_resume (XEN_VM_EVENT_RESUME): Xen consumes every response on the ring. No ring → ENODEV.
     /// Returns how many responses it took.
     @discardableResult

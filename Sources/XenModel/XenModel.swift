@@ -74,8 +74,12 @@ public final class XenModel: Sendable {
 
     /// vCPU `vcpu` executes one instruction at `rip` that writes `bytes` at guest-virtual `virtual`, now if
     /// nothing is ahead of it, else after what is.
-    public func write(vcpu: Int, virtual: UInt64, bytes: [UInt8], rip: UInt64, length: UInt64 = 7) -> WriteOutcome {
-        let instruction = GuestInstruction(rip: rip, length: length, write: GuestWrite(virtual: virtual, bytes: bytes))
+    /// `emulatable: false` makes it an instruction Xen's emulator does not implement.
+    public func write(
+        vcpu: Int, virtual: UInt64, bytes: [UInt8], rip: UInt64, length: UInt64 = 7, emulatable: Bool = true
+    ) -> WriteOutcome {
+        let instruction = GuestInstruction(
+            rip: rip, length: length, write: GuestWrite(virtual: virtual, bytes: bytes), emulatable: emulatable)
         return state.withLock { s in
             guard s.vcpus.indices.contains(vcpu) else { return .queued }
             let sequence = s.enqueue(instruction, on: vcpu)

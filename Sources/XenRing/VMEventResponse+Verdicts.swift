@@ -26,6 +26,18 @@ extension VMEventResponse {
         return response
     }
 
+    /// Let the write through once without leaving the restricted view: EMULATE alone makes Xen emulate the
+    /// instruction with its real writes when the vCPU resumes (arch/x86/hvm/vm_event.c
+    /// `hvm_vm_event_do_resume`, `EMUL_KIND_NORMAL`); the emulator writes through the guest's page tables
+    /// without consulting the view (hvm/emulate.c `hvmemul_write`), so the frame stays protected for every
+    /// vCPU throughout. Like `deny()` it needs the echoed mem_access member (`p2m_mem_access_emulate_check`).
+    /// No event follows; an instruction the emulator does not implement ends in EMUL_UNIMPLEMENTED or #UD.
+    public func allowByEmulation() -> VMEventResponse {
+        var response = self
+        response.flags.insert(.emulate)
+        return response
+    }
+
     /// Let the instruction through once: switch only this vCPU to `unrestrictedView` and single-step it.
     /// The step ends in a singlestep event, which must be answered with `restoreAfterStep(restrictedView:)`.
     /// TOGGLE flips the step state, so the caller tracks it per vCPU (xen-access `altp2m_write`).

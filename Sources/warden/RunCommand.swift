@@ -8,13 +8,17 @@ import Logging
 import WardenCore
 import XenInterop
 
+extension AllowPath: ExpressibleByArgument {}
+
 extension Warden {
     struct Run: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Protect a live Xen HVM guest: write-protect the planned frames in an altp2m view and answer every violation by policy.",
             discussion: """
                 Needs root in a Xen dom0, Xen booted with altp2m=1, an Intel VT-x/EPT host and the domain
-                configured with altp2m = "external". Stops on SIGINT, SIGTERM or SIGHUP and leaves the
+                configured with altp2m = "external". Writes the policy allows are emulated by Xen in place
+                (--allow-path emulate, the default) or single-stepped on the unrestricted view (singlestep,
+                which needs the Monitor Trap Flag). Stops on SIGINT, SIGTERM or SIGHUP and leaves the
                 guest running and unrestricted on every exit path.
                 """)
 
@@ -24,6 +28,15 @@ extension Warden {
         @Option(name: .customLong("policy"), help: "A policy file (YAML); repeat to combine several.")
         var policies: [String] = []
 
+        @Option(
+            name: .customLong("allow-path"),
+            help: """
+                How writes the policy allows get through: emulate (Xen emulates them in place, the frame staying \
+                protected; no Monitor Trap Flag needed) or singlestep (one Monitor Trap Flag step on the \
+                unrestricted view).
+                """)
+        var allowPath: AllowPath = .preferred
+
         @OptionGroup var output: AlertOutputOptions
 
         func validate() throws {
@@ -32,15 +45,16 @@ extension Warden {
 
         func run() async throws {
             let policySet = try PolicySet.load(paths: policies)
-            let report = try XenPreflight.check(domain)
+            let report = try XenPreflight.check(domain, allowPath: allowPath)
             for warning in report.warnings { Diagnostics.log.warning("\(warning)") }
+            if let note = report.allowPathNote { Diagnostics.log.notice("\(note)") }
             let hypervisor = report.hypervisor
             let kernel = try GuestKernel.read(memory: hypervisor.memory, registers: try hypervisor.vcpuRegisters())
             let plan = try kernel.plan(policySet.targets, in: hypervisor.memory)
             let alerts = try AlertOutput(output)
             let session = ProtectionSession(
                 hypervisor: hypervisor, engine: DecisionEngine(frames: ProtectedFrames(plan: plan), symbols: kernel.symbols),
-                domain: AlertDomain(id: hypervisor.domain, name: domain), report: alerts.report)
+                domain: AlertDomain(id: hypervisor.domain, name: domain), allowPath: allowPath, report: alerts.report)
             // Reading kallsyms and indexing the frames left megabytes of freed scratch in the heap;
             // hand it back before the controller settles in for hours (see the benchmarks' footprint).
             malloc_trim(0)
@@ -58,8 +72,8 @@ extension Warden {
         static func finish(_ outcome: EnforcementDriver.Outcome) throws {
             let s = outcome.statistics
             let summary = "\(s.requests) events, \(s.denied) denied, \(s.allowedOnce) allowed once "
-                + "(\(s.collateral) outside targets), \(s.ignored) ignored, \(s.otherVersion) in another vm_event "
-                + "version, \(s.alerts) alerts"
+                + "(\(s.collateral) outside targets), \(s.unemulatable) refused as unemulatable, \(s.ignored) ignored, "
+                + "\(s.otherVersion) in another vm_event version, \(s.alerts) alerts"
             Diagnostics.log.notice("\(summary)")
             if let mismatch = outcome.versionMismatch {
                 if !outcome.teardownFailures.isEmpty {

@@ -14,13 +14,13 @@ enum AlertSamples {
         target: SymbolOffset = SymbolOffset(symbol: "sys_call_table", offset: 0x18),
         gla: UInt64? = 0xffff_ffff_8220_0018, gpa: UInt64 = 0x0220_0018, rip: UInt64 = 0xffff_ffff_c0a0_1234,
         ripSymbol: SymbolOffset? = SymbolOffset(symbol: "evil_init", offset: 0x34),
-        written: WrittenBytes? = nil, after: ProtectedSnapshot? = nil,
+        via: WritePath? = nil, reason: AlertReason? = nil, written: WrittenBytes? = nil, after: ProtectedSnapshot? = nil,
         rule: String = "linux-syscall-tables/sys_call_table", policy: WardenCore.SourceLocation = policy,
         sourceLocation: Testing.SourceLocation = #_sourceLocation
     ) -> Alert {
         let alert = Alert(
             time: time, domain: domain, vcpu: vcpu, access: access, target: target, gla: gla, gpa: gpa, rip: rip,
-            ripSymbol: ripSymbol, outcome: outcome, written: written, after: after, rule: rule, policy: policy)
+            ripSymbol: ripSymbol, outcome: outcome, via: via, reason: reason, written: written, after: after, rule: rule, policy: policy)
         AlertSchema.check(alert, sourceLocation: sourceLocation)
         return alert
     }
@@ -38,6 +38,9 @@ enum AlertSamples {
             make(outcome: .allowed, access: .execute, gla: nil, ripSymbol: nil),
             make(outcome: .allowedTrustedWriter, ripSymbol: SymbolOffset(symbol: "text_poke_bp", offset: 0x1f), written: writtenBytes),
             make(outcome: .alerted, written: writtenBytes),
+            make(outcome: .alerted, via: .emulation, written: writtenBytes),
+            make(outcome: .allowedTrustedWriter, via: .singleStep),
+            make(outcome: .denied, reason: .emulationUnimplemented),
             make(outcome: .logged, written: writtenBytes, after: ProtectedSnapshot(offset: 0x10, bytes: Array(0..<32))),
             make(domain: AlertDomain(id: 4_294_967_294, name: hostileDomain),
                  target: SymbolOffset(symbol: hostileSymbol, offset: 0), gla: 0, gpa: 0, rip: UInt64.max,

@@ -14,7 +14,10 @@ import Testing
 
     @Test func schemaDeclaresEveryMemberTheRendererCanEmit() throws {
         // additionalProperties:false at every level: a renderer field the schema lacks fails the check.
-        let full = AlertSamples.make(outcome: .logged, written: AlertSamples.writtenBytes, after: ProtectedSnapshot(offset: 1, bytes: [1]))
+        // Every optional member at once, though `via` and `reason` never meet in one real alert.
+        let full = AlertSamples.make(
+            outcome: .logged, via: .emulation, reason: .emulationUnimplemented, written: AlertSamples.writtenBytes,
+            after: ProtectedSnapshot(offset: 1, bytes: [1]))
         var summary = full
         summary.repeats = 3
         summary.repeatedSince = AlertSamples.time

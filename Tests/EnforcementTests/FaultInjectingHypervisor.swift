@@ -42,6 +42,11 @@ final class FaultInjectingHypervisor: Hypervisor {
     func setSinglestepMonitoring(_ enabled: Bool) throws(HypervisorError) {
         try mutate("setSinglestepMonitoring(\(enabled))") { () throws(HypervisorError) in try inner.setSinglestepMonitoring(enabled) }
     }
+    func setEmulUnimplementedMonitoring(_ enabled: Bool) throws(HypervisorError) {
+        try mutate("setEmulUnimplementedMonitoring(\(enabled))") { () throws(HypervisorError) in
+            try inner.setEmulUnimplementedMonitoring(enabled)
+        }
+    }
     func singlestepOff(vcpu: Int) throws(HypervisorError) {
         try mutate("singlestepOff(\(vcpu))") { () throws(HypervisorError) in try inner.singlestepOff(vcpu: vcpu) }
     }

@@ -38,10 +38,11 @@ final class ModelGuest {
 
     let engine: DecisionEngine
 
-    func session(on hypervisor: (any Hypervisor)? = nil) -> ProtectionSession {
+    /// The existing suites were written for the single-step path and keep it; emulate-path tests ask.
+    func session(on hypervisor: (any Hypervisor)? = nil, allowPath: AllowPath = .singlestep) -> ProtectionSession {
         ProtectionSession(
             hypervisor: hypervisor ?? self.hypervisor, engine: engine, domain: AlertDomain(id: 1, name: "model"),
-            report: { [unowned self] in alerts.append($0) })
+            allowPath: allowPath, report: { [unowned self] in alerts.append($0) })
     }
 
     func address(_ name: String, plus offset: UInt64 = 0) -> UInt64 { (symbols[name] ?? 0) + offset }

@@ -160,4 +160,22 @@ import XenModel
         #expect(guest.model.snapshot() == guest.baseline)
         #expect(guest.alerts.count == 100)
     }
+
+    @Test func teardownDoesNotReleaseAPauseItFailedToTake() throws {
+        let guest = try ModelGuest(Self.targets)
+        let faulty = FaultInjectingHypervisor(guest.hypervisor)
+        let session = guest.session(on: faulty)
+        try session.setUp()
+        // An operator holds the domain paused (`xl pause`); then teardown's own pause fails.
+        try guest.hypervisor.pause()
+        faulty.failAt = faulty.mutatingCalls + 1
+        let start = faulty.log.count
+        let failures = session.tearDown()
+        #expect(failures.map(\.operation) == ["injected: pause"])
+        #expect(faulty.log[start...].first == "pause")
+        #expect(!faulty.log[start...].contains("unpause"))
+        #expect(guest.model.snapshot().controllerPauseCount == 1, "the operator's pause is still held")
+        try guest.hypervisor.unpause()
+        #expect(guest.model.snapshot() == guest.baseline)
+    }
 }

@@ -69,4 +69,28 @@ import XenModel
             #expect(guest.model.snapshot() == guest.baseline, "after a failure at \(faulty.log.last ?? "?")")
         }
     }
+
+    @Test func onAHostWithoutMTFPreflightReportsTheEmulatePathAndTheXenBackendEmulatesAlertedWrites() throws {
+        let guest = try ModelGuest(ProtectionSessionTests.targets, configuration: EmulatePathTests.noMTF)
+        let report = try XenPreflight.check(
+            String(guest.model.domainID), calls: guest.model.calls, host: XenHost(hasPrivcmd: true, isRoot: true))
+        #expect(report.allowPath == .emulate)
+        #expect(report.singlestepAvailable == false)
+        #expect(report.allowPathNote?.contains("no Monitor Trap Flag") == true)
+        #expect(throws: XenPreflightError.noSinglestep(domid: guest.model.domainID, capabilities: 0x1F7B)) {
+            try XenPreflight.check(
+                String(guest.model.domainID), calls: guest.model.calls, host: XenHost(hasPrivcmd: true, isRoot: true),
+                allowPath: .singlestep)
+        }
+        let session = guest.session(on: report.hypervisor, allowPath: .emulate)
+        try session.setUp()
+        let new = Array("/tmp/z\0\0".utf8)
+        _ = guest.model.write(vcpu: 1, virtual: guest.address("modprobe_path"), bytes: new, rip: guest.address("commit_creds"))
+        guest.pump(session)
+        #expect(try guest.read("modprobe_path") == new)
+        #expect(guest.alerts.map(\.via) == [.emulation])
+        #expect(guest.alerts.first?.written?.new == new)
+        #expect(session.tearDown().isEmpty)
+        #expect(guest.model.snapshot() == guest.baseline)
+    }
 }

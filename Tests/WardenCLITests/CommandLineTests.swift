@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import Hypervisor
 import Testing
 
 @testable import warden
@@ -26,6 +27,21 @@ import Testing
         #expect(throws: (any Error).self) { try Warden.parseAsRoot(["symbols"]) }
         #expect(throws: (any Error).self) { try Warden.parseAsRoot(["symbols", "--image", "a", "--memory", "b"]) }
         _ = try Warden.parseAsRoot(["symbols", "--image", "vmlinuz"])
+    }
+
+    @Test func runEmulatesAllowedWritesUnlessSingleStepIsAskedFor() throws {
+        let plain = try #require(try Warden.parseAsRoot(["run", "--domain", "7", "--policy", "p.yaml"]) as? Warden.Run)
+        #expect(plain.allowPath == .emulate)
+        let stepping = try #require(
+            try Warden.parseAsRoot(["run", "--domain", "7", "--policy", "p.yaml", "--allow-path", "singlestep"]) as? Warden.Run)
+        #expect(stepping.allowPath == .singlestep)
+        do {
+            _ = try Warden.parseAsRoot(["run", "--domain", "7", "--policy", "p.yaml", "--allow-path", "mtf"])
+            Issue.record("an unknown path was accepted")
+        } catch {
+            #expect(Warden.exitCode(for: error).rawValue == 64)
+            #expect(Warden.message(for: error).contains("emulate"))
+        }
     }
 }
 

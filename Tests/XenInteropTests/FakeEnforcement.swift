@@ -76,6 +76,9 @@ extension FakeXen {
             singlestep: { (xch, domid, enabled) throws(XenError) in
                 try self.record(xch.raw, "xc_monitor_singlestep", domid, enabled)
             },
+            emulUnimplemented: { (xch, domid, enabled) throws(XenError) in
+                try self.record(xch.raw, "xc_monitor_emul_unimplemented", domid, enabled)
+            },
             getCapabilities: { (xch, domid) throws(XenError) in
                 try self.record(xch.raw, "xc_monitor_get_capabilities", domid)
                 return self.read { $0.xen.capabilities }

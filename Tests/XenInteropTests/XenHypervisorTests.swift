@@ -19,6 +19,9 @@ struct BackendCall: Sendable, CustomTestStringConvertible {
         .init(operation: "xc_monitor_singlestep", log: ["xc_monitor_singlestep(3, true)"]) {
             try $0.setSinglestepMonitoring(true)
         },
+        .init(operation: "xc_monitor_emul_unimplemented", log: ["xc_monitor_emul_unimplemented(3, true)"]) {
+            try $0.setEmulUnimplementedMonitoring(true)
+        },
         .init(operation: "xc_domain_debug_control", log: ["xc_domain_debug_control(3, 0, 2)"]) {
             try $0.singlestepOff(vcpu: 2)
         },

@@ -95,10 +95,41 @@ import XenInterop
         #expect(warnings[1].description.contains("warden release --domain 3"))
     }
 
-    @Test func missingSinglestepCapabilityIsRefused() {
-        fake.update { $0.xen.capabilities = 0x1F7F & ~XenMonitorCapability.singlestep }
-        #expect(throws: XenPreflightError.noSinglestep(domid: 3, capabilities: 0x1F7B)) { try check() }
-        #expect(XenPreflightError.noSinglestep(domid: 3, capabilities: 0).description.contains("Monitor Trap Flag"))
+    @Test func aHostWithoutMTFPassesOnTheEmulatePathAndSaysSo() throws {
+        // Xen 4.17 under Bochs 2.7 reported exactly this (no single-step bit).
+        fake.update { $0.xen.capabilities = 0x1F7B }
+        let report = try check()
+        #expect(report.allowPath == .emulate)
+        #expect(report.singlestepAvailable == false)
+        let note = try #require(report.allowPathNote)
+        #expect(note.hasPrefix("allow path: emulate"))
+        #expect(note.contains("single-step is unavailable (no Monitor Trap Flag)"))
+    }
+
+    @Test func aHostWithMTFReportsTheDefaultPathAndThatSingleStepExists() throws {
+        let report = try check()
+        #expect(report.allowPath == AllowPath.preferred)
+        #expect(report.singlestepAvailable == true)
+        #expect(report.allowPathNote?.contains("single-step is available") == true)
+        let stepping = try XenPreflight.check("web", calls: fake.calls, host: dom0, allowPath: .singlestep)
+        #expect(stepping.allowPathNote?.hasPrefix("allow path: singlestep") == true)
+    }
+
+    @Test func singlestepRequestedWithoutMTFIsRefusedWithTheWayOut() {
+        fake.update { $0.xen.capabilities = 0x1F7B }
+        #expect(throws: XenPreflightError.noSinglestep(domid: 3, capabilities: 0x1F7B)) {
+            try XenPreflight.check("web", calls: fake.calls, host: dom0, allowPath: .singlestep)
+        }
+        let message = XenPreflightError.noSinglestep(domid: 3, capabilities: 0x1F7B).description
+        for phrase in ["`--allow-path singlestep`", "Monitor Trap Flag", "0x1f7b", "`--allow-path emulate`"] {
+            #expect(message.contains(phrase))
+        }
+    }
+
+    @Test func theEmulatePathNeedsTheEmulUnimplementedMonitor() {
+        fake.update { $0.xen.capabilities = 0x1F7F & ~XenMonitorCapability.emulUnimplemented }
+        #expect(throws: XenPreflightError.noEmulUnimplemented(domid: 3, capabilities: 0x1B7F)) { try check() }
+        #expect(XenPreflightError.noEmulUnimplemented(domid: 3, capabilities: 0).description.contains("--allow-path singlestep"))
     }
 
     @Test(arguments: ["xc_version", "xc_altp2m_get_domain_state", "xc_hvm_param_get", "xc_monitor_get_capabilities"])

@@ -41,6 +41,20 @@ import XenRing
         #expect(raw.version == UInt32(VM_EVENT_INTERFACE_VERSION))
     }
 
+    @Test func allowByEmulationIsEmulateAloneWithTheMemAccessMemberEchoed() throws {
+        let request = memAccessRequest(vcpu: 3)
+        let response = VMEventResponse.answering(request).allowByEmulation()
+        // EMULATE without EMULATE_NOWRITE: `hvm_vm_event_do_resume` picks EMUL_KIND_NORMAL (real writes).
+        #expect(response.flags == [.vcpuPaused, .emulate])
+        #expect(response.raw.flags == UInt32(VM_EVENT_FLAG_VCPU_PAUSED | VM_EVENT_FLAG_EMULATE))
+        #expect(response.raw.altp2m_idx == 0)
+        // Without the echo `p2m_mem_access_emulate_check` finds no conflict and skips emulation.
+        let echoed = try #require(response.payload.memAccess)
+        #expect(echoed == request.payload.memAccess)
+        #expect(response.raw.u.mem_access.gfn == echoed.gfn)
+        #expect(response.raw.u.mem_access.flags == UInt32(MEM_ACCESS_W | MEM_ACCESS_GLA_VALID | MEM_ACCESS_FAULT_WITH_GLA))
+    }
+
     @Test func allowOnceSwitchesThisVCPUToTheUnrestrictedViewAndSteps() {
         let response = VMEventResponse.answering(memAccessRequest(vcpu: 2)).allowOnce(unrestrictedView: 0)
         #expect(response.flags == [.vcpuPaused, .alternateP2M, .toggleSinglestep])
