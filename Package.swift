@@ -93,7 +93,10 @@ let package = Package(
         .testTarget(name: "GuestSourcesTests", dependencies: ["GuestSources", "SyntheticGuest"], swiftSettings: strict),
         .testTarget(
             name: "WardenCLITests",
-            dependencies: ["warden", "Enforcement", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            dependencies: [
+                "warden", "Enforcement", "SyntheticGuest", "WardenCore",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
             swiftSettings: strict),
         // Real Debian kernels booted under QEMU TCG; skipped with a reason when QEMU or the kernels are missing.
         .testTarget(
