@@ -52,6 +52,7 @@ struct DebianKernelImageTests {
     /// table decoder than Warden's. (The issue asks for the `-dbg` package's System.map; that
     /// package is 860 MB. The bzImage's own vmlinux cannot serve instead: arch/x86/boot/compressed
     /// strips it with `objcopy -S`, so it has no .symtab.) The CLI's vmlinux must also equal Warden's.
+    /// The integration tests also boot that kernel and compare with its own /proc/kallsyms.
     @Test(.enabled(if: DebianKernels.kallsymsFinder != nil, "kallsyms-finder (pip install vmlinux-to-elf==1.4.0) not installed"),
           arguments: DebianKernels.images)
     func matchesKallsymsFinder(path: String) throws {
