@@ -33,13 +33,13 @@ let package = Package(
         .systemLibrary(name: "CElf", pkgConfig: "libelf", providers: [.apt(["libelf-dev"])]),
         .systemLibrary(
             name: "CCompression", pkgConfig: "liblzma",
-            providers: [.apt(["liblzma-dev", "libzstd-dev", "zlib1g-dev"])]),
+            providers: [.apt(["liblzma-dev", "libzstd-dev", "zlib1g-dev", "libbz2-dev", "liblz4-dev", "liblzo2-dev"])]),
 
         // Pure Swift: policy, symbols, page walk, plan. No C imports.
         .target(name: "WardenCore", dependencies: [.product(name: "Yams", package: "Yams")], swiftSettings: strict),
         // libelf: symbol tables of vmlinux / .ko files and ELF core dumps.
         .target(name: "ElfReader", dependencies: ["CElf", "WardenCore"], swiftSettings: strict),
-        // bzImage unpacking with the real xz / zstd / zlib decoders.
+        // bzImage unpacking with the real decoders of every payload compression (liblzma, libzstd, zlib, libbz2, liblz4, liblzo2).
         .target(name: "KernelImage", dependencies: ["CCompression", "WardenCore"], swiftSettings: strict),
         // Guest memory from an ELF core or a live QEMU guest (shared RAM file + QMP).
         .target(name: "GuestSources", dependencies: ["ElfReader", "WardenCore"], swiftSettings: strict),
@@ -93,7 +93,10 @@ let package = Package(
         .testTarget(name: "GuestSourcesTests", dependencies: ["GuestSources", "SyntheticGuest"], swiftSettings: strict),
         .testTarget(
             name: "WardenCLITests",
-            dependencies: ["warden", "Enforcement", "Hypervisor", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            dependencies: [
+                "warden", "Enforcement", "Hypervisor", "SyntheticGuest", "WardenCore",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
             swiftSettings: strict),
         // Real Debian kernels booted under QEMU TCG; skipped with a reason when QEMU or the kernels are missing.
         .testTarget(

@@ -1,4 +1,9 @@
-// The three payload formats Debian ships bzImages with (xz, zstd, gzip). Includes only.
+// Every payload compression an x86 bzImage can carry (arch/x86/boot/compressed/Makefile):
+// gzip (zlib), bzip2 (libbz2), lzma and xz (liblzma), lzo (liblzo2), lz4 (liblz4), zstd (libzstd).
+// Includes only.
+#include <bzlib.h>
+#include <lz4.h>
 #include <lzma.h>
+#include <lzo/lzo1x.h>
 #include <zstd.h>
 #include <zlib.h>

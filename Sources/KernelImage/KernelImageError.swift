@@ -7,7 +7,7 @@ public enum KernelImageError: Error, Sendable, CustomStringConvertible {
     /// Boot protocol below 2.08 has no payload_offset / payload_length fields.
     case unsupportedBootProtocol(path: String, version: UInt16)
     case truncatedPayload(path: String, offset: Int, length: Int, fileSize: Int)
-    case unsupportedCompression(path: String, magic: [UInt8], format: String?)
+    case unsupportedCompression(path: String, magic: [UInt8])
     case decompressionFailed(path: String, format: PayloadCompression, reason: String)
     case decompressedTooLarge(path: String, format: PayloadCompression, limit: Int)
     case kallsyms(path: String, KallsymsError)
@@ -22,11 +22,10 @@ public enum KernelImageError: Error, Sendable, CustomStringConvertible {
         case .truncatedPayload(let path, let offset, let length, let size):
             "\(path): the compressed payload (\(length) bytes at file offset 0x\(String(offset, radix: 16))) "
                 + "runs past the end of the \(size)-byte file"
-        case .unsupportedCompression(let path, let magic, let format):
-            "\(path): unsupported payload compression "
-                + (format.map { "\($0) " } ?? "")
+        case .unsupportedCompression(let path, let magic):
+            "\(path): unknown payload compression "
                 + "(magic \(magic.map { String(hexByte: $0) }.joined(separator: " "))); "
-                + "supported: xz, zstd, gzip"
+                + "known: \(PayloadCompression.allCases.map(\.rawValue).joined(separator: ", "))"
         case .decompressionFailed(let path, let format, let reason):
             "\(path): \(format) payload does not decompress: \(reason)"
         case .decompressedTooLarge(let path, let format, let limit):

@@ -7,11 +7,7 @@ extension PayloadDecompressor {
         until enough: ([UInt8]) -> Bool
     ) throws(KernelImageError) -> [UInt8] {
         let result: Result<[UInt8], KernelImageError> = payload.withUnsafeBufferPointer { input in
-            let stream: any PayloadStream = switch format {
-            case .xz: XzStream(input: input)
-            case .zstd: ZstdStream(input: input)
-            case .gzip: GzipStream(input: input)
-            }
+            let stream = format.stream(over: input)
             var output: [UInt8] = []
             output.reserveCapacity(min(max(expectedSize, 0), limit))
             let scratch = UnsafeMutableBufferPointer<UInt8>.allocate(capacity: step)

@@ -1,4 +1,4 @@
-/// Decompresses a bzImage payload with the real decoders (liblzma, libzstd, zlib).
+/// Decompresses a bzImage payload with the real decoders (zlib, libbz2, liblzma, liblzo2, liblz4, libzstd).
 ///
 /// The decoder writes straight into the result array, sized by the length the build appended, so a
 /// kernel costs one allocation and no copy; if that hint is short, decoding goes on in 1 MiB chunks
@@ -11,11 +11,7 @@ struct PayloadDecompressor {
 
     func decompress(_ payload: ArraySlice<UInt8>, expectedSize: Int) throws(KernelImageError) -> [UInt8] {
         let result: Result<[UInt8], KernelImageError> = payload.withUnsafeBufferPointer { input in
-            let stream: any PayloadStream = switch format {
-            case .xz: XzStream(input: input)
-            case .zstd: ZstdStream(input: input)
-            case .gzip: GzipStream(input: input)
-            }
+            let stream = format.stream(over: input)
             return decode(stream, initialCapacity: min(max(expectedSize, 0), limit))
         }
         return try result.get()

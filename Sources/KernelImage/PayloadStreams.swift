@@ -15,13 +15,26 @@ protocol PayloadStream: AnyObject {
     func decode(into output: UnsafeMutableBufferPointer<UInt8>) -> StreamProgress
 }
 
-/// liblzma, one .xz stream, not concatenated: the size the build appends must not be read as a stream.
-final class XzStream: PayloadStream {
+/// liblzma, one stream, not concatenated: the size the build appends must not be read as a stream.
+/// liblzma decodes both containers the kernel can use: .xz (`xz --check=crc32`, scripts/xz_wrap.sh)
+/// and the legacy lzma 'alone' format (`lzma -9`), which has no magic of its own and whose
+/// end-of-payload marker ends the stream when the header leaves the size unknown.
+final class LiblzmaStream: PayloadStream {
+    enum Container: String {
+        case xz
+        case lzmaAlone = "lzma"
+    }
+
     private var stream = lzma_stream()
+    private let container: Container
     private let ready: Bool
 
-    init(input: UnsafeBufferPointer<UInt8>) {
-        ready = lzma_stream_decoder(&stream, UInt64.max, 0) == LZMA_OK
+    init(input: UnsafeBufferPointer<UInt8>, container: Container) {
+        self.container = container
+        ready = switch container {
+        case .xz: lzma_stream_decoder(&stream, UInt64.max, 0) == LZMA_OK
+        case .lzmaAlone: lzma_alone_decoder(&stream, UInt64.max) == LZMA_OK
+        }
         stream.next_in = input.baseAddress
         stream.avail_in = input.count
     }
@@ -29,6 +42,7 @@ final class XzStream: PayloadStream {
     deinit { lzma_end(&stream) }
 
     func decode(into output: UnsafeMutableBufferPointer<UInt8>) -> StreamProgress {
+        let name = container.rawValue
         guard ready else { return .failed("liblzma decoder initialisation failed") }
         stream.next_out = output.baseAddress
         stream.avail_out = output.count
@@ -37,11 +51,11 @@ final class XzStream: PayloadStream {
         switch status {
         case LZMA_STREAM_END: return .finished(written)
         case LZMA_OK where stream.avail_in == 0 && stream.avail_out > 0, LZMA_BUF_ERROR:
-            return .failed("truncated xz stream")
+            return .failed("truncated \(name) stream")
         case LZMA_OK: return .needsSpace(written)
-        case LZMA_DATA_ERROR: return .failed("corrupt xz data")
-        case LZMA_FORMAT_ERROR: return .failed("not an xz stream")
-        case LZMA_OPTIONS_ERROR: return .failed("unsupported xz options")
+        case LZMA_DATA_ERROR: return .failed("corrupt \(name) data")
+        case LZMA_FORMAT_ERROR: return .failed("not an \(name) stream")
+        case LZMA_OPTIONS_ERROR: return .failed("unsupported \(name) options")
         case LZMA_MEM_ERROR: return .failed("out of memory")
         default: return .failed("liblzma error \(status.rawValue)")
         }

@@ -2,19 +2,33 @@ import ElfReader
 import KernelImage
 import WardenCore
 
-/// `warden plan`'s pipeline: memory → kernel location → symbols (the guest's own kallsyms, or a
-/// symbol file whose link-time addresses the planner shifts by the KASLR slide) → frames.
+/// The pipeline `warden plan` and `warden run` share: memory → kernel location → symbols (the
+/// guest's own kallsyms, or a symbol file whose link-time addresses the planner shifts by the
+/// KASLR slide) → frames.
 enum PlanPipeline {
+    /// A plan, with the symbols at the running kernel's addresses that decisions name writers by.
+    struct Resolved {
+        let plan: ProtectionPlan
+        let runningSymbols: SymbolTable
+    }
+
     static func plan(
         targets: [ProtectedTarget], memory: any GuestPhysicalMemory, registers: [VCPURegisters], symbolFile: String?
     ) throws -> ProtectionPlan {
+        try resolve(targets: targets, memory: memory, registers: registers, symbolFile: symbolFile).plan
+    }
+
+    static func resolve(
+        targets: [ProtectedTarget], memory: any GuestPhysicalMemory, registers: [VCPURegisters], symbolFile: String?
+    ) throws -> Resolved {
         guard let symbolFile else {
-            return try GuestKernel.read(memory: memory, registers: registers).plan(targets, in: memory)
+            let kernel = try GuestKernel.read(memory: memory, registers: registers)
+            return Resolved(plan: try kernel.plan(targets, in: memory), runningSymbols: kernel.symbols)
         }
         let location = try KernelLocator.locate(memory: memory, registers: registers)
         let table = try SymbolFiles.load(path: symbolFile)
-        return try Planner(symbols: table, space: AddressSpace(memory: memory, kernel: location), kernel: KernelFacts(location))
-            .plan(targets)
+        let planner = Planner(symbols: table, space: AddressSpace(memory: memory, kernel: location), kernel: KernelFacts(location))
+        return Resolved(plan: try planner.plan(targets), runningSymbols: table.slid(by: planner.symbolAdjustment))
     }
 }
 

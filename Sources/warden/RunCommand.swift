@@ -29,6 +29,11 @@ extension Warden {
         var policies: [String] = []
 
         @Option(
+            name: .customLong("symbols"),
+            help: "A symbol file (System.map, kallsyms text, vmlinux/.ko ELF, vmlinuz) instead of the guest's own kallsyms.")
+        var symbols: String?
+
+        @Option(
             name: .customLong("allow-path"),
             help: """
                 How writes the policy allows get through: emulate (Xen emulates them in place, the frame staying \
@@ -49,11 +54,15 @@ extension Warden {
             for warning in report.warnings { Diagnostics.log.warning("\(warning)") }
             if let note = report.allowPathNote { Diagnostics.log.notice("\(note)") }
             let hypervisor = report.hypervisor
-            let kernel = try GuestKernel.read(memory: hypervisor.memory, registers: try hypervisor.vcpuRegisters())
-            let plan = try kernel.plan(policySet.targets, in: hypervisor.memory)
+            let resolved = try PlanPipeline.resolve(
+                targets: policySet.targets, memory: hypervisor.memory, registers: try hypervisor.vcpuRegisters(),
+                symbolFile: symbols)
+            let plan = resolved.plan
+            Diagnostics.log.notice("\(Self.attachLine(resolved))")
             let alerts = try AlertOutput(output)
             let session = ProtectionSession(
-                hypervisor: hypervisor, engine: DecisionEngine(frames: ProtectedFrames(plan: plan), symbols: kernel.symbols),
+                hypervisor: hypervisor,
+                engine: DecisionEngine(frames: ProtectedFrames(plan: plan), symbols: resolved.runningSymbols),
                 domain: AlertDomain(id: hypervisor.domain, name: domain), allowPath: allowPath, report: alerts.report)
             // Reading kallsyms and indexing the frames left megabytes of freed scratch in the heap;
             // hand it back before the controller settles in for hours (see the benchmarks' footprint).
@@ -67,6 +76,13 @@ extension Warden {
                 throw XenPreflight.ringEnableFailure(failure.cause, domid: hypervisor.domain)
             }
             try Self.finish(outcome)
+        }
+
+        /// The kernel Warden attached to and where its symbols came from, logged before any change
+        /// to the guest: `kernel _text 0x… (KASLR slide 0x…), …; symbols: …`.
+        static func attachLine(_ resolved: PlanPipeline.Resolved) -> String {
+            let source = resolved.plan.targets.first?.symbolSource ?? resolved.runningSymbols.origin.description
+            return "kernel \(resolved.plan.kernel.summary); symbols: \(source)"
         }
 
         static func finish(_ outcome: EnforcementDriver.Outcome) throws {

@@ -4,14 +4,20 @@ import Foundation
 enum KernelSeries: String, Sendable, CustomStringConvertible {
     case linux6_1 = "6.1"
     case linux6_12 = "6.12"
+    /// The cloud flavour of 6.1: its bzImage payload is lz4 (CONFIG_KERNEL_LZ4), and it has no minix module.
+    case linux6_1Cloud = "6.1 cloud"
 
     /// Matches the unpacked package directories under .cache/kernels/.
     var packagePattern: String {
         switch self {
         case .linux6_1: #"^linux-image-6\.1\.0-[0-9]+-amd64-unsigned$"#
         case .linux6_12: #"^linux-image-6\.12\.[0-9]+\+deb12-amd64-unsigned$"#
+        case .linux6_1Cloud: #"^linux-image-6\.1\.0-[0-9]+-cloud-amd64-unsigned$"#
         }
     }
+
+    /// Whether the guest loads fs/minix for module symbols (the cloud flavour does not build it).
+    var loadsMinixModule: Bool { self != .linux6_1Cloud }
 
     var description: String { "Debian \(rawValue)" }
 }
@@ -20,8 +26,9 @@ enum KernelSeries: String, Sendable, CustomStringConvertible {
 struct DebianKernel: Sendable {
     let package: String
     let vmlinuz: URL
-    /// fs/minix has no dependencies, so busybox insmod can load it alone; it gives kallsyms `[minix]` lines.
-    let minixModule: URL
+    /// fs/minix has no dependencies, so busybox insmod can load it alone; it gives kallsyms `[minix]`
+    /// lines. Nil for a series that does not load it.
+    let minixModule: URL?
 
     /// The highest-versioned package of `series` under .cache/kernels/.
     static func newest(_ series: KernelSeries) throws -> DebianKernel {
@@ -40,7 +47,7 @@ struct DebianKernel: Sendable {
             let moduleBase = root.appending(path: "lib/modules/\(release)/kernel/fs/minix/minix.ko")
             let module = [moduleBase, moduleBase.appendingPathExtension("xz")]
                 .first { fileManager.fileExists(atPath: $0.path) }
-            guard let module else { continue }
+            guard module != nil || !series.loadsMinixModule else { continue }
             return DebianKernel(package: package, vmlinuz: root.appending(path: "boot/\(image)"), minixModule: module)
         }
         throw HarnessError.file("no unpacked \(series) kernel package in \(directory.path)")
@@ -79,4 +86,9 @@ struct GuestConfiguration: Sendable, CustomStringConvertible {
     /// (d) The 6.12 kernel (newer kallsyms and page-table code), with 5-level paging.
     static let kernel612 = GuestConfiguration(
         name: "6.12-5level", kernelSeries: .linux6_12, memoryMiB: 1024, cpuModel: "max", expectsFiveLevelPaging: true)
+
+    /// (e) Debian's cloud kernel, whose image Warden unpacks with liblz4 (kallsyms-finder cannot).
+    static let cloudKernel = GuestConfiguration(
+        name: "6.1-cloud", kernelSeries: .linux6_1Cloud, memoryMiB: 512,
+        cpuModel: "qemu64,vendor=GenuineIntel", expectsFiveLevelPaging: false)
 }

@@ -41,7 +41,7 @@ enum QemuGuest {
 
         let initramfs = directory.appending(path: "initramfs.cpio.gz")
         try await ChildProcess.run(
-            IntegrationEnvironment.initramfsBuilder, [initramfs.path, kernel.minixModule.path],
+            IntegrationEnvironment.initramfsBuilder, [initramfs.path] + (kernel.minixModule.map { [$0.path] } ?? []),
             log: directory.appending(path: "build-initramfs.log"), timeout: .seconds(120))
 
         let ramFile = directory.appending(path: "guest.ram")

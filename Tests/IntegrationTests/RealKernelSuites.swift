@@ -91,4 +91,22 @@ struct RealKernelTests {
             try await WardenCLIChecks.kernelCorePlanResolvesEveryRequiredTarget(guest, via: .elfDump)
         }
     }
+
+    /// Debian's cloud kernel: its image's payload is lz4, which kallsyms-finder cannot unpack, so
+    /// Warden's image symbols are checked against the booted kernel's own /proc/kallsyms.
+    @Suite(
+        "6.1 cloud (lz4 image), KASLR, 512 MiB", .serialized, .requiresGuest(.cloudKernel),
+        .sharedGuest(.cloudKernel), .timeLimit(.minutes(10)))
+    struct CloudKernel {
+        let guest: RunningGuest
+        init() async throws { guest = try await SharedGuest.running() }
+
+        @Test func kaslrMovedTheKernel() async throws { try await GroundTruthChecks.kernelIsRandomised(guest) }
+        @Test func wardenImageSymbolsPlusSlideAreTheGuestKallsyms() throws {
+            try WardenChecks.imageSymbolsPlusSlideAreTheGuestKallsyms(guest)
+        }
+        @Test func wardenRecoversTheGuestKallsymsFromMemory() async throws {
+            try await WardenChecks.recoversTheGuestKallsyms(guest, via: .elfDump)
+        }
+    }
 }

@@ -78,4 +78,17 @@ enum WardenChecks {
             SymbolComparison.entries(table.symbols), "Warden's KernelImage",
             SymbolComparison.entries(reference), "kallsyms-finder")
     }
+
+    /// Warden's symbols from the guest's own bzImage, moved by the KASLR slide, are the kernel
+    /// symbols of the guest's /proc/kallsyms: the kernel's own word, for an image (lz4) that
+    /// kallsyms-finder cannot read. Absolute (`A`) per-CPU symbols do not move.
+    static func imageSymbolsPlusSlideAreTheGuestKallsyms(_ guest: RunningGuest) throws {
+        let table = try KernelImage(contentsOf: guest.kernel.vmlinuz.path).symbolTable()
+        let imageText = try #require(table.symbol(named: "_text"), "no _text in the image's kallsyms").address
+        #expect(imageText == GroundTruthChecks.linkTimeText)
+        let slide = try GroundTruthChecks.symbol("_text", in: guest).address &- imageText
+        SymbolComparison.expectSame(
+            SymbolComparison.entries(table.slid(by: slide).symbols), "Warden's KernelImage + slide",
+            SymbolComparison.entries(GuestKallsyms.coreKernelSymbols(guest.kallsyms)), "the guest's /proc/kallsyms")
+    }
 }

@@ -46,13 +46,29 @@ struct DebianKernelImageTests {
     /// vmlinux-to-elf's `kallsyms-finder` prints exactly the kernel's kallsyms table, in table order:
     /// per-CPU symbols as `A` at their absolute offsets (scripts/kallsyms.c make_percpus_absolute
     /// stores them so), everything else at its link-time address. It adds no synthesized symbols.
+    ///
+    /// It cannot unpack an lz4 bzImage (Debian's cloud kernel). There the ground truth is
+    /// kallsyms-finder on the vmlinux that the `lz4` CLI unpacks: another decompressor and another
+    /// table decoder than Warden's. (The issue asks for the `-dbg` package's System.map; that
+    /// package is 860 MB. The bzImage's own vmlinux cannot serve instead: arch/x86/boot/compressed
+    /// strips it with `objcopy -S`, so it has no .symtab.) The CLI's vmlinux must also equal Warden's.
+    /// The integration tests also boot that kernel and compare with its own /proc/kallsyms.
     @Test(.enabled(if: DebianKernels.kallsymsFinder != nil, "kallsyms-finder (pip install vmlinux-to-elf==1.4.0) not installed"),
           arguments: DebianKernels.images)
     func matchesKallsymsFinder(path: String) throws {
         let tool = try #require(DebianKernels.kallsymsFinder)
-        let reference = try DebianKernels.runKallsymsFinder(tool, on: path)
+        let image = try KernelImage(contentsOf: path)
+        var reference = try DebianKernels.runKallsymsFinder(tool, on: path)
+        if image.compression == .lz4 {
+            #expect(reference.status != 0, "kallsyms-finder reads lz4 images now: drop the lz4 CLI detour")
+            let lz4 = try #require(DebianKernels.lz4Tool, "the lz4 CLI (scripts/setup --integration) unpacks the reference vmlinux")
+            let vmlinux = try DebianKernels.unpackWithLz4CLI(lz4, image: path)
+            defer { try? FileManager.default.removeItem(at: vmlinux.deletingLastPathComponent()) }
+            #expect([UInt8](try Data(contentsOf: vmlinux)) == image.vmlinux, "Warden's vmlinux is the lz4 CLI's")
+            reference = try DebianKernels.runKallsymsFinder(tool, on: vmlinux.path)
+        }
         #expect(reference.status == 0)
-        let ours = try KernelImage(contentsOf: path).kallsyms().symbols.map { symbol in
+        let ours = try image.kallsyms().symbols.map { symbol in
             let hex = String(symbol.address, radix: 16)
             return String(repeating: "0", count: 16 - hex.count) + hex + " \(symbol.type) \(symbol.name)"
         }

@@ -1,4 +1,5 @@
 import Foundation
+import KernelImage
 import Testing
 
 /// Real Debian kernels for tests: paths in `WARDEN_TEST_VMLINUZ` (colon-separated), else
@@ -54,5 +55,35 @@ enum DebianKernels {
         process.waitUntilExit()
         let text = String(decoding: data, as: UTF8.self)
         return (text.split(separator: "\n").map(String.init), process.terminationStatus)
+    }
+
+    /// The `lz4` CLI, if installed (scripts/setup --integration).
+    static let lz4Tool: String? = {
+        let path = ProcessInfo.processInfo.environment["PATH"] ?? ""
+        return path.split(separator: ":").map { "\($0)/lz4" }.first { FileManager.default.isExecutableFile(atPath: $0) }
+    }()
+
+    /// Unpacks an lz4 bzImage's payload with the `lz4` CLI instead of Warden's decoder: the payload
+    /// less the size `size_append` put after it, as lib/decompress_unlz4.c reads it. Returns the
+    /// path of the vmlinux written to a new temporary directory; the caller removes the directory.
+    static func unpackWithLz4CLI(_ tool: String, image path: String) throws -> URL {
+        let bytes = [UInt8](try Data(contentsOf: URL(fileURLWithPath: path)))
+        let header = try BzImageHeader(bytes: bytes, path: path)
+        let payload = bytes[header.payloadFileOffset..<(header.payloadFileOffset + header.payloadLength - 4)]
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("warden-lz4-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        let compressed = directory.appendingPathComponent("vmlinux.bin.lz4")
+        let vmlinux = directory.appendingPathComponent("vmlinux")
+        try Data(payload).write(to: compressed)
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: tool)
+        process.arguments = ["-d", "-q", compressed.path, vmlinux.path]
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        process.waitUntilExit()
+        guard process.terminationStatus == 0 else {
+            throw CocoaError(.fileReadCorruptFile, userInfo: [NSFilePathErrorKey: compressed.path])
+        }
+        return vmlinux
     }
 }

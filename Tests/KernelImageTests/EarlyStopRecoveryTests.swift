@@ -12,19 +12,19 @@ import WardenCore
 
     /// A vmlinux-like payload: filler (with a decoy digit run before the real tables), the kallsyms
     /// tables at an 8-aligned offset, then a long tail the recovery should never need to decode.
-    func writeImage(_ format: SyntheticBzImage.Format, decoy: Bool) throws -> (path: String, payloadSize: Int) {
+    func writeImage(_ format: PayloadCompression, decoy: Bool) throws -> (path: String, payloadSize: Int) {
         var vmlinux = SyntheticBzImage.vmlinuxLike(size: 3 << 20)
         if decoy { vmlinux.replaceSubrange(4096..<(4096 + KallsymsFinder.anchor.count), with: KallsymsFinder.anchor) }
         vmlinux += try KallsymsEncoder(layout: .linux6_12).encode(symbols: Self.symbols, relativeBase: Self.textBase)
         vmlinux += SyntheticBzImage.vmlinuxLike(size: 12 << 20)
-        let image = SyntheticBzImage.image(payload: SyntheticBzImage.compress(vmlinux, format), appendedSize: vmlinux.count)
+        let image = SyntheticBzImage.image(payload: try SyntheticBzImage.compress(vmlinux, format), appendedSize: vmlinux.count)
         let path = FileManager.default.temporaryDirectory.appendingPathComponent("warden-early-\(UUID().uuidString)").path
         try Data(image).write(to: URL(fileURLWithPath: path))
         return (path, vmlinux.count)
     }
 
-    @Test(arguments: [SyntheticBzImage.Format.xz, .zstd, .gzip], [false, true])
-    func recoveryStopsAfterTheTablesAndIgnoresDecoyAnchors(format: SyntheticBzImage.Format, decoy: Bool) throws {
+    @Test(arguments: SyntheticBzImage.formats, [false, true])
+    func recoveryStopsAfterTheTablesAndIgnoresDecoyAnchors(format: PayloadCompression, decoy: Bool) throws {
         let (path, payloadSize) = try writeImage(format, decoy: decoy)
         defer { try? FileManager.default.removeItem(atPath: path) }
         let recovered = try KernelImage.recoverSymbols(path: path)
@@ -35,7 +35,7 @@ import WardenCore
 
     @Test func anImageWithoutTablesIsDecodedToTheEndAndExplained() throws {
         let filler = SyntheticBzImage.vmlinuxLike(size: 5 << 20)
-        let image = SyntheticBzImage.image(payload: SyntheticBzImage.compress(filler, .zstd), appendedSize: filler.count)
+        let image = SyntheticBzImage.image(payload: try SyntheticBzImage.compress(filler, .zstd), appendedSize: filler.count)
         let path = FileManager.default.temporaryDirectory.appendingPathComponent("warden-none-\(UUID().uuidString)").path
         try Data(image).write(to: URL(fileURLWithPath: path))
         defer { try? FileManager.default.removeItem(atPath: path) }

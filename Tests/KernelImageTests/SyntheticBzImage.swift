@@ -1,11 +1,37 @@
 import CCompression
+import Foundation
+import KernelImage
 
-/// Builds minimal bzImages around payloads compressed by the real libraries, so header parsing and
-/// each decoder can be tested without a kernel.
+/// Builds minimal bzImages around payloads compressed by the real libraries, or by the real
+/// compressor CLIs where only the CLI writes the kernel's framing (the legacy lz4 frame of
+/// `lz4 -l`, lzop's file format), so header parsing and each decoder can be tested without a kernel.
 enum SyntheticBzImage {
-    enum Format { case xz, zstd, gzip }
+    /// The CLI that makes each format's payload as scripts/Makefile.lib does, where no library
+    /// call writes the same framing.
+    static func tool(for format: PayloadCompression) -> (name: String, arguments: [String])? {
+        switch format {
+        case .lz4: ("lz4", ["-l", "-9", "-c"])
+        case .lzo: ("lzop", ["-9", "-c"])
+        case .gzip, .bzip2, .lzma, .xz, .zstd: nil
+        }
+    }
 
-    static func compress(_ data: [UInt8], _ format: Format) -> [UInt8] {
+    /// The formats whose payloads can be made here: every one whose CLI (if it needs one) is installed.
+    static let formats: [PayloadCompression] = PayloadCompression.allCases.filter { format in
+        tool(for: format).map { executable(named: $0.name) != nil } ?? true
+    }
+
+    /// The CLIs missing for the other formats (scripts/setup --integration installs them).
+    static let missingTools: [String] = PayloadCompression.allCases.compactMap { tool(for: $0)?.name }
+        .filter { executable(named: $0) == nil }
+
+    static func executable(named name: String) -> String? {
+        let path = ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin"
+        return path.split(separator: ":").map { "\($0)/\(name)" }.first { FileManager.default.isExecutableFile(atPath: $0) }
+    }
+
+    static func compress(_ data: [UInt8], _ format: PayloadCompression) throws -> [UInt8] {
+        if let tool = tool(for: format) { return try run(tool.name, tool.arguments, on: data) }
         var out = [UInt8](repeating: 0, count: data.count + data.count / 2 + 1024)
         var produced = 0
         switch format {
@@ -13,8 +39,33 @@ enum SyntheticBzImage {
             var position = 0
             _ = lzma_easy_buffer_encode(6, LZMA_CHECK_CRC32, nil, data, data.count, &out, &position, out.count)
             produced = position
+        case .lzma:
+            // The 'alone' format with an unknown size and an end marker, as `lzma` writes to a pipe.
+            var options = lzma_options_lzma()
+            _ = lzma_lzma_preset(&options, 2)
+            var stream = lzma_stream()
+            _ = lzma_alone_encoder(&stream, &options)
+            data.withUnsafeBufferPointer { input in
+                out.withUnsafeMutableBufferPointer { output in
+                    stream.next_in = input.baseAddress
+                    stream.avail_in = input.count
+                    stream.next_out = output.baseAddress
+                    stream.avail_out = output.count
+                    _ = lzma_code(&stream, LZMA_FINISH)
+                }
+            }
+            produced = Int(stream.total_out)
+            lzma_end(&stream)
         case .zstd:
             produced = ZSTD_compress(&out, out.count, data, data.count, 19)
+        case .bzip2:
+            var length = UInt32(out.count)
+            var input = data.map { CChar(bitPattern: $0) }
+            _ = out.withUnsafeMutableBytes { output in
+                BZ2_bzBuffToBuffCompress(
+                    output.baseAddress?.assumingMemoryBound(to: CChar.self), &length, &input, UInt32(input.count), 9, 0, 0)
+            }
+            produced = Int(length)
         case .gzip:
             var stream = z_stream()
             // 15 + 16 window bits: gzip wrapping (zlib.h, deflateInit2).
@@ -31,8 +82,37 @@ enum SyntheticBzImage {
             }
             produced = Int(stream.total_out)
             deflateEnd(&stream)
+        case .lz4, .lzo:
+            throw CompressorFailure(description: "\(format) needs its CLI")
         }
         return Array(out[0..<produced])
+    }
+
+    struct CompressorFailure: Error, CustomStringConvertible { let description: String }
+
+    /// Runs a compressor CLI on `data` (through files, so no pipe can fill up) and returns its stdout.
+    static func run(_ name: String, _ arguments: [String], on data: [UInt8]) throws -> [UInt8] {
+        guard let path = executable(named: name) else { throw CompressorFailure(description: "\(name) is not installed") }
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("warden-\(name)-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let input = directory.appendingPathComponent("vmlinux.bin")
+        let output = directory.appendingPathComponent("out")
+        try Data(data).write(to: input)
+        guard FileManager.default.createFile(atPath: output.path, contents: nil) else {
+            throw CompressorFailure(description: "cannot create \(output.path)")
+        }
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: path)
+        process.arguments = arguments + [input.path]
+        process.standardOutput = try FileHandle(forWritingTo: output)
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        process.waitUntilExit()
+        guard process.terminationStatus == 0 else {
+            throw CompressorFailure(description: "\(name) \(arguments.joined(separator: " ")) exited with \(process.terminationStatus)")
+        }
+        return [UInt8](try Data(contentsOf: output))
     }
 
     /// A bzImage: boot sector + `setupSectors` sectors with the header, then `prefix` bytes of

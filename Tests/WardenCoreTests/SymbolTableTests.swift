@@ -22,6 +22,20 @@ import WardenCore
         #expect(table.nextKernelAddress(after: 0xffff_ffff_8220_0300) == nil)
     }
 
+    /// A link-time table moved to a running kernel: kernel symbols move, module symbols (already at
+    /// running addresses) and absolute per-CPU offsets do not; lookups follow.
+    @Test func slidTableMovesOnlyTheKernelsOwnRelocatableSymbols() throws {
+        let percpu = KernelSymbol(name: "fixed_percpu_data", address: 0, type: "A")
+        let linkTime = SymbolTable(origin: table.origin, symbols: Array(table.symbols) + [percpu])
+        let slid = linkTime.slid(by: 0x1e0_0000)
+        #expect(slid.origin == table.origin)
+        #expect(slid.symbol(named: "_text")?.address == 0xffff_ffff_82e0_0000)
+        #expect(slid.symbols.first { $0.module == "ext4" }?.address == 0xffff_ffff_c000_1000)
+        #expect(slid.symbol(named: "fixed_percpu_data")?.address == 0)
+        #expect(try #require(slid.kernelSymbol(containing: 0xffff_ffff_82e0_1010)).symbol.name == "helper")
+        #expect(Array(linkTime.slid(by: 0).symbols) == Array(linkTime.symbols))
+    }
+
     @Test func containingSymbolGivesOffset() throws {
         let hit = try #require(table.kernelSymbol(containing: 0xffff_ffff_8100_1010))
         #expect(hit.symbol.name == "helper")

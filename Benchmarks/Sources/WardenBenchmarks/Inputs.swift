@@ -7,10 +7,12 @@ enum Inputs {
         .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
         .deletingLastPathComponent()
 
+    /// The newest generic-flavour kernel whose package starts with `prefix`. The cloud flavour
+    /// (lz4, fewer drivers) that scripts/setup also fetches would sort first and change the figures.
     static func vmlinuz(matching prefix: String) -> String? {
         let kernels = repository.appendingPathComponent(".cache/kernels")
         let packages = (try? FileManager.default.contentsOfDirectory(atPath: kernels.path)) ?? []
-        for package in packages.sorted().reversed() where package.hasPrefix(prefix) {
+        for package in packages.sorted().reversed() where package.hasPrefix(prefix) && !package.contains("-cloud-") {
             let boot = kernels.appendingPathComponent(package).appendingPathComponent("boot")
             if let image = try? FileManager.default.contentsOfDirectory(atPath: boot.path).first(where: { $0.hasPrefix("vmlinuz-") }) {
                 return boot.appendingPathComponent(image).path

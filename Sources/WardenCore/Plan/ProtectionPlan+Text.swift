@@ -1,10 +1,17 @@
+extension KernelFacts {
+    /// `_text 0x… (KASLR slide 0x…), physical base 0x…, N-level paging`: the plan's first line, and
+    /// what `warden run` logs when it attaches.
+    public var summary: String {
+        "_text \(hex(textBase)) (KASLR slide \(hex(kaslrSlide))), physical base \(hex(physicalBase)), "
+            + "\(pagingLevels)-level paging"
+    }
+}
+
 extension ProtectionPlan {
     /// The human-readable plan: one block per target, then warnings and a summary line.
     public func renderText() -> String {
         var lines: [String] = []
-        lines.append(
-            "kernel: _text \(hex(kernel.textBase)) (KASLR slide \(hex(kernel.kaslrSlide))), "
-                + "physical base \(hex(kernel.physicalBase)), \(kernel.pagingLevels)-level paging")
+        lines.append("kernel: \(kernel.summary)")
         if let source = targets.first?.symbolSource { lines.append("symbols: \(source)") }
         for planned in targets {
             let target = planned.target
