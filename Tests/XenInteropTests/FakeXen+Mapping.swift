@@ -9,6 +9,9 @@ extension FakeXen {
         check(raw, "xenforeignmemory_map")
         try enter("xenforeignmemory_map")
         let domain = try self.domain(domid, "xenforeignmemory_map")
+        if !read({ $0.batchRefusingGFNs }).isDisjoint(with: gfns) {
+            throw XenError(operation: "xenforeignmemory_map", errno: EFAULT)
+        }
         let length = gfns.count * Self.pageSize
         let mapped = mmap(nil, length, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0)
         guard !gfns.isEmpty, let base = mapped, base != UnsafeMutableRawPointer(bitPattern: -1) else {

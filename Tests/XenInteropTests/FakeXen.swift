@@ -45,6 +45,10 @@ final class FakeXen: Sendable {
         var misuse: [String] = []
         /// Makes `mapReadOnly` return one per-page result fewer than asked (a broken table).
         var shortPageErrors = false
+        /// Makes `mapReadOnly` fail as a whole (EFAULT) for any batch holding one of these gfns, the
+        /// way `xenforeignmemory_map` returns NULL when the privcmd ioctl fails instead of reporting
+        /// the bad page in its error array.
+        var batchRefusingGFNs: Set<UInt64> = []
         /// Every enforcement call, in order, with its arguments: `xc_altp2m_switch_to_view(3, 1)`.
         var log: [String] = []
         /// What the enforcement entries answer.
