@@ -9,6 +9,7 @@ extension FakeXen {
         check(raw, "xenforeignmemory_map")
         try enter("xenforeignmemory_map")
         let domain = try self.domain(domid, "xenforeignmemory_map")
+        let pageErrnos = read { $0.pageErrnos }
         if !read({ $0.batchRefusingGFNs }).isDisjoint(with: gfns) {
             throw XenError(operation: "xenforeignmemory_map", errno: EFAULT)
         }
@@ -20,7 +21,9 @@ extension FakeXen {
         var errors: [Int32] = []
         for (index, gfn) in gfns.enumerated() {
             let page = base + index * Self.pageSize
-            if gfn <= domain.maximumGPFN, let bytes = domain.pages[gfn] {
+            if let error = pageErrnos[gfn] {
+                errors.append(error)
+            } else if gfn <= domain.maximumGPFN, let bytes = domain.pages[gfn] {
                 UnsafeMutableRawBufferPointer(start: page, count: Self.pageSize).copyBytes(from: bytes)
                 errors.append(0)
             } else {

@@ -49,6 +49,8 @@ final class FakeXen: Sendable {
         /// way `xenforeignmemory_map` returns NULL when the privcmd ioctl fails instead of reporting
         /// the bad page in its error array.
         var batchRefusingGFNs: Set<UInt64> = []
+        /// Per-page errors other than the EINVAL of a hole, e.g. ENOENT for a paged-out frame.
+        var pageErrnos: [UInt64: Int32] = [:]
         /// Every enforcement call, in order, with its arguments: `xc_altp2m_switch_to_view(3, 1)`.
         var log: [String] = []
         /// What the enforcement entries answer.
