@@ -9,7 +9,7 @@ enum PlanPipeline {
         targets: [ProtectedTarget], memory: any GuestPhysicalMemory, registers: [VCPURegisters], symbolFile: String?
     ) throws -> ProtectionPlan {
         guard let symbolFile else {
-            return try GuestKernel.read(memory: memory, registers: registers).plan(targets, in: memory)
+            return try GuestKernel.readWarningOfLostFrames(memory: memory, registers: registers).plan(targets, in: memory)
         }
         let location = try KernelLocator.locate(memory: memory, registers: registers)
         let table = try SymbolFiles.load(path: symbolFile)

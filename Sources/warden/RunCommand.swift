@@ -35,7 +35,7 @@ extension Warden {
             let report = try XenPreflight.check(domain)
             for warning in report.warnings { Diagnostics.log.warning("\(warning)") }
             let hypervisor = report.hypervisor
-            let kernel = try GuestKernel.read(memory: hypervisor.memory, registers: try hypervisor.vcpuRegisters())
+            let kernel = try GuestKernel.readWarningOfLostFrames(memory: hypervisor.memory, registers: try hypervisor.vcpuRegisters())
             let plan = try kernel.plan(policySet.targets, in: hypervisor.memory)
             let alerts = try AlertOutput(output)
             let session = ProtectionSession(

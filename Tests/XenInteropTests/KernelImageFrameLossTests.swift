@@ -80,5 +80,42 @@ extension FakeXen.Domain {
         #expect(kernel.location.physicalBase == 16 << 20)
         #expect(Set(kernel.symbols.symbols.map { "\($0.name)@\($0.address)" })
             == Set(guest.symbols.map { "\($0.name)@\($0.address)" }))
+        #expect(kernel.unreadableImageFrames.gfns == [lost])
+    }
+
+    /// The frames that hold the token table's digit run in the generated image.
+    static func tokenTableGFNs(_ guest: SyntheticGuest) throws -> Set<UInt64> {
+        let first = guest.configuration.physicalBase >> 12
+        for gfn in first..<(first + 12 << 8) {
+            let pair = try guest.ram.readBytes(physical: gfn << 12, count: 2 * FakeXen.pageSize)
+            let holds = pair.withUnsafeBytes { KallsymsFinder.containsAnchor($0) }
+            if holds {
+                let alone = try guest.ram.readBytes(physical: gfn << 12, count: FakeXen.pageSize)
+                return alone.withUnsafeBytes { KallsymsFinder.containsAnchor($0) } ? [gfn] : [gfn, gfn + 1]
+            }
+        }
+        throw KallsymsError.tokenTableNotFound(searchedBytes: 12 << 20, digitRuns: 0)
+    }
+
+    /// When the frames holding the tables themselves cannot be read, recovery fails, and the error
+    /// says what the search read instead of only "not found in 12582912 bytes".
+    @Test func unreadableTablesAreReportedWithTheRangesReadAndTheFramesLost() throws {
+        let guest = try Self.pvhGuest()
+        let lost = try Self.tokenTableGFNs(guest)
+        var domain = try FakeXen.Domain.holding(guest, domid: 1, name: "domu")
+        for gfn in lost { domain.pages[gfn] = nil }
+        let xen = try XenDomain.open("domu", calls: FakeXen([domain]).calls)
+        let first = try #require(lost.min())
+        #expect {
+            try GuestKernel.read(memory: xen.memory, registers: xen.vcpuRegisters())
+        } throws: { error in
+            let text = String(describing: error)
+            return text.contains("no kallsyms_token_table in 12582912 bytes: 0 run(s)")
+                && text.contains(
+                    "the search read the kernel image at guest-virtual 0xffffffff81000000–0xffffffff81c00000 "
+                        + "(12 MiB; gpa 0x1000000–0x1c00000): \(lost.count) of 3,072 pages could not be read "
+                        + "(first at gfn 0x\(String(first, radix: 16)): guest-physical range 0x\(String(first << 12, radix: 16)) "
+                        + "(+4096 bytes) is not backed by guest RAM); read as zeros")
+        }
     }
 }

@@ -21,6 +21,8 @@ public struct CopyCoverage: Sendable, Equatable, CustomStringConvertible {
     public private(set) var firstUnmapped: UInt64?
     public private(set) var unreadablePages = 0
     public private(set) var firstUnreadable: UnreadableFrame?
+    /// Every frame that could not be read, in the order met.
+    public private(set) var unreadableGFNs: [UInt64] = []
 
     public init(virtualStart: UInt64, byteCount: Int) {
         self.virtualStart = virtualStart
@@ -46,6 +48,7 @@ public struct CopyCoverage: Sendable, Equatable, CustomStringConvertible {
 
     mutating func noteUnreadable(physical: UInt64, _ error: GuestMemoryError) {
         unreadablePages += 1
+        unreadableGFNs.append(physical >> 12)
         if firstUnreadable == nil { firstUnreadable = UnreadableFrame(gfn: physical >> 12, error: error) }
     }
 
