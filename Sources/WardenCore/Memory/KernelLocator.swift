@@ -60,11 +60,13 @@ public enum KernelLocator {
         for vcpu in registers {
             // Without CR4.PAE the vCPU is not in long mode and its CR3 is no 4/5-level table.
             guard vcpu.cr3 != 0, vcpu.cr4 & (1 << 5) != 0 else { continue }
+            var found: [LocatedKernel] = []
             for cr3 in candidateRoots(vcpu.cr3) where !tried.contains(cr3) {
                 tried.append(cr3)
                 let space = AddressSpace(memory: memory, cr3: cr3, fiveLevel: vcpu.usesFiveLevelPaging)
-                if let found = try scanImageWindow(space) { return found }
+                if let kernel = try scanImageWindow(space) { found.append(kernel) }
             }
+            if let kernel = preferred(found, memory: memory) { return kernel }
         }
         if tried.isEmpty, let first = registers.first {
             throw .notInLongMode(vcpu: first.vcpu, cr0: first.cr0, cr4: first.cr4)
@@ -78,6 +80,23 @@ public enum KernelLocator {
     static func candidateRoots(_ cr3: UInt64) -> [UInt64] {
         let table = cr3 & AddressSpace.addressMask
         return table & 0x1000 != 0 ? [table, table & ~0x1000] : [table]
+    }
+
+    /// Of the mappings found through one vCPU's CR3 (its own table first, then its PTI kernel half):
+    /// the kernel half when it maps all the own table maps, to the same frames, and more. A PTI user
+    /// table is not empty — it maps the entry text (`pti_clone_entry_text`, arch/x86/mm/pti.c) and,
+    /// without PCID, text and rodata (`pti_clone_kernel_text`) — so taking the first mapping found
+    /// would search 2 MiB of entry text for kallsyms. Without PTI the top-level table may sit at an
+    /// odd page, and the page before it is then no table at all: it wins only by that agreement.
+    static func preferred(_ found: [LocatedKernel], memory: any GuestPhysicalMemory) -> LocatedKernel? {
+        guard let own = found.first else { return nil }
+        guard found.count == 2 else { return own }
+        let half = found[1]
+        let space = AddressSpace(memory: memory, cr3: half.kernelCR3, fiveLevel: half.pagingLevels == 5)
+        let agrees = (try? space.translate(own.textBase))?.physical == own.physicalBase
+        let covers = half.textBase <= own.textBase && half.imageMappingEnd >= own.imageMappingEnd
+        let larger = half.imageMappingEnd - half.textBase > own.imageMappingEnd - own.textBase
+        return agrees && covers && larger ? half : own
     }
 
     static func scanImageWindow(_ space: AddressSpace) throws(KernelLocatorError) -> LocatedKernel? {
