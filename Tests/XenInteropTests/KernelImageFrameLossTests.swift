@@ -115,7 +115,7 @@ extension FakeXen.Domain {
                     "the search read the kernel image at guest-virtual 0xffffffff81000000–0xffffffff81c00000 "
                         + "(12 MiB; gpa 0x1000000–0x1c00000): \(lost.count) of 3,072 pages could not be read "
                         + "(first at gfn 0x\(String(first, radix: 16)): guest-physical range 0x\(String(first << 12, radix: 16)) "
-                        + "(+4096 bytes) is not backed by guest RAM); read as zeros")
+                        + "(+4096 bytes) is not backed by guest RAM); read as zeros, through the page tables at gpa 0x100000")
         }
     }
 }

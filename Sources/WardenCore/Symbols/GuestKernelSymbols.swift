@@ -1,16 +1,18 @@
 /// Why the running kernel's symbols could not be read from guest memory.
 public enum GuestSymbolsError: Error, Sendable, CustomStringConvertible {
     case locator(KernelLocatorError)
-    /// `read`: what the search's copy of the whole image mapping read, when it made one.
-    case kallsyms(KallsymsError, source: String, read: CopyCoverage?)
+    /// `read`: what the search's copy of the whole image mapping read, when it made one;
+    /// `pageTables`: the top-level table it translated through (the kernel's CR3, without flags).
+    case kallsyms(KallsymsError, source: String, read: CopyCoverage?, pageTables: UInt64)
     case textMismatch(mapped: UInt64, kallsyms: UInt64)
 
     public var description: String {
         switch self {
         case .locator(let error): error.description
-        case .kallsyms(let error, let source, let read):
+        case .kallsyms(let error, let source, let read, let pageTables):
             "kallsyms not recovered from \(source): \(error)"
                 + (read.map { "; the search read the kernel image at \($0)" } ?? "")
+                + ", through the page tables at gpa 0x\(String(pageTables, radix: 16))"
         case .textMismatch(let mapped, let kallsyms):
             "the kernel mapping starts at 0x\(String(mapped, radix: 16)) but kallsyms puts _text at "
                 + "0x\(String(kallsyms, radix: 16)): the tables found are not this kernel's"
@@ -44,7 +46,8 @@ public struct GuestKernel: Sendable {
         switch windows.tables() {
         case .success(let found): tables = found
         case .failure(let failure):
-            throw .kallsyms(failure.error, source: memory.sourceDescription, read: failure.wholeImage)
+            throw .kallsyms(
+                failure.error, source: memory.sourceDescription, read: failure.wholeImage, pageTables: location.kernelCR3)
         }
         let table = SymbolTable(origin: .guestMemory(source: memory.sourceDescription), symbols: tables.symbols)
         if let text = table.symbol(named: "_text"), text.address != location.textBase {
