@@ -65,6 +65,19 @@ import WardenCore
         #expect(found.textBase == 0xFFFF_FFFF_8100_0000)
     }
 
+    /// The vCPU's CR3 names its process's table, which is reused once the process exits; walks of
+    /// the located kernel keep the entries read when it was found (issue 9).
+    @Test func theLocatedKernelOutlivesTheTopLevelTableItWasFoundThrough() throws {
+        let guest = try SyntheticGuest()
+        let found = try KernelLocator.locate(memory: guest.memory, registers: guest.vcpuRegisters())
+        try guest.ram.write(physical: found.kernelCR3, bytes: [UInt8](repeating: 0, count: 4096))
+        let space = AddressSpace(memory: guest.memory, kernel: found)
+        #expect(try space.translate(guest.textBase).physical == guest.configuration.physicalBase)
+        #expect(throws: TranslationError.self) {
+            try AddressSpace(memory: guest.memory, cr3: found.kernelCR3, fiveLevel: false).translate(guest.textBase)
+        }
+    }
+
     @Test func noVCPUsOrNoLongModeAreExplained() throws {
         let guest = try SyntheticGuest()
         #expect(throws: KernelLocatorError.noVCPUs) { try KernelLocator.locate(memory: guest.memory, registers: []) }

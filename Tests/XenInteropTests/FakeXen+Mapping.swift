@@ -8,6 +8,13 @@ extension FakeXen {
     func map(_ raw: OpaquePointer, _ domid: UInt32, _ gfns: [UInt64]) throws(XenError) -> XenForeignMapping {
         check(raw, "xenforeignmemory_map")
         try enter("xenforeignmemory_map")
+        if gfns.count > 1 {
+            update { state in
+                guard let zeroed = state.zeroedOnFirstBatch, zeroed.domid == domid else { return }
+                state.domains[domid]?.pages[zeroed.gfn] = [UInt8](repeating: 0, count: Self.pageSize)
+                state.zeroedOnFirstBatch = nil
+            }
+        }
         let domain = try self.domain(domid, "xenforeignmemory_map")
         let pageErrnos = read { $0.pageErrnos }
         if !read({ $0.batchRefusingGFNs }).isDisjoint(with: gfns) {

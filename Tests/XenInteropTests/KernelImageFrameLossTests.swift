@@ -83,6 +83,24 @@ extension FakeXen.Domain {
         #expect(kernel.unreadableImageFrames.gfns == [lost])
     }
 
+    /// The vCPU was caught in a process that exits while the image is read: its top-level table is
+    /// freed and reused. The kernel's own tables below it live on, and the image is read through them.
+    @Test func aProcessExitingDuringTheReadDoesNotTakeTheKernelMappingWithIt() throws {
+        let guest = try Self.pvhGuest()
+        let fake = FakeXen([try FakeXen.Domain.holding(guest, domid: 1, name: "domu")])
+        let root = guest.vcpuRegisters()[0].cr3 & 0x000F_FFFF_FFFF_F000
+        fake.update { $0.zeroedOnFirstBatch = (domid: 1, gfn: root >> 12) }
+
+        let xen = try XenDomain.open("domu", calls: fake.calls)
+        let kernel = try GuestKernel.read(memory: xen.memory, registers: xen.vcpuRegisters())
+        #expect(fake.read { $0.zeroedOnFirstBatch == nil }, "the table was reused during the read")
+        let table = try #require(kernel.symbols.symbol(named: "sys_call_table"))
+        #expect(kernel.unreadableImageFrames.isEmpty)
+        // Planning, after the table was reused, still finds the frames.
+        let frames = try AddressSpace(memory: xen.memory, kernel: kernel.location).frames(virtual: table.address, length: 8)
+        #expect(frames.map(\.physical) == [guest.physicalAddress(ofKernelVirtual: table.address)])
+    }
+
     /// The frames that hold the token table's digit run in the generated image.
     static func tokenTableGFNs(_ guest: SyntheticGuest) throws -> Set<UInt64> {
         let first = guest.configuration.physicalBase >> 12

@@ -12,6 +12,10 @@ public struct LocatedKernel: Sendable, Equatable {
     public var kernelCR3: UInt64
     /// End (exclusive) of the last mapped 2 MiB chunk of the kernel image mapping.
     public var imageMappingEnd: UInt64
+    /// The 512 entries of the table at `kernelCR3` as read when the kernel was found. Later walks use
+    /// them instead of that page, which belongs to the process the vCPU was caught in and is reused
+    /// once it exits; the kernel-half entries point to the kernel's own tables (issue 9).
+    public var topLevelEntries: [UInt64]
 }
 
 public enum KernelLocatorError: Error, Equatable, Sendable, CustomStringConvertible {
@@ -92,14 +96,20 @@ public enum KernelLocator {
         guard let own = found.first else { return nil }
         guard found.count == 2 else { return own }
         let half = found[1]
-        let space = AddressSpace(memory: memory, cr3: half.kernelCR3, fiveLevel: half.pagingLevels == 5)
-        let agrees = (try? space.translate(own.textBase))?.physical == own.physicalBase
+        let agrees = (try? AddressSpace(memory: memory, kernel: half).translate(own.textBase))?.physical == own.physicalBase
         let covers = half.textBase <= own.textBase && half.imageMappingEnd >= own.imageMappingEnd
         let larger = half.imageMappingEnd - half.textBase > own.imageMappingEnd - own.textBase
         return agrees && covers && larger ? half : own
     }
 
-    static func scanImageWindow(_ space: AddressSpace) throws(KernelLocatorError) -> LocatedKernel? {
+    static func scanImageWindow(_ table: AddressSpace) throws(KernelLocatorError) -> LocatedKernel? {
+        // One read of the top-level table, pinned for this scan and for every later walk.
+        guard let bytes = try? table.memory.readBytes(physical: table.root, count: 4096) else { return nil }
+        let entries = stride(from: 0, to: 4096, by: 8).map { offset in
+            bytes[offset..<(offset + 8)].reversed().reduce(UInt64(0)) { $0 << 8 | UInt64($1) }
+        }
+        guard let space = AddressSpace(memory: table.memory, pinnedRoot: entries, cr3: table.root, fiveLevel: table.levels == 5)
+        else { return nil }
         var first: (virtual: UInt64, physical: UInt64)?
         var lastEnd: UInt64 = 0
         var virtual = kernelMapStart
@@ -117,6 +127,6 @@ public enum KernelLocator {
         return LocatedKernel(
             textBase: first.virtual, physicalBase: first.physical,
             kaslrSlide: first.virtual &- linkTimeTextBase, pagingLevels: space.levels,
-            kernelCR3: space.root, imageMappingEnd: lastEnd)
+            kernelCR3: space.root, imageMappingEnd: lastEnd, topLevelEntries: entries)
     }
 }

@@ -59,9 +59,13 @@ public struct GuestKernel: Sendable {
 }
 
 extension AddressSpace {
-    /// The address space the kernel was found in: its page tables and paging depth.
+    /// The address space the kernel was found in: its page tables and paging depth, with the
+    /// top-level entries as read then (`LocatedKernel.topLevelEntries`).
     public init(memory: any GuestPhysicalMemory, kernel: LocatedKernel) {
-        self.init(memory: memory, cr3: kernel.kernelCR3, fiveLevel: kernel.pagingLevels == 5)
+        self =
+            AddressSpace(
+                memory: memory, pinnedRoot: kernel.topLevelEntries, cr3: kernel.kernelCR3, fiveLevel: kernel.pagingLevels == 5)
+            ?? AddressSpace(memory: memory, cr3: kernel.kernelCR3, fiveLevel: kernel.pagingLevels == 5)
     }
 }
 
