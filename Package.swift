@@ -116,6 +116,6 @@ let package = Package(
             ],
             swiftSettings: strict),
         .testTarget(name: "AlertsTests", dependencies: ["Alerts", "WardenCore"], swiftSettings: strict),
-        .testTarget(name: "XenInteropTests", dependencies: ["XenInterop", "WardenCore"], swiftSettings: strict),
+        .testTarget(name: "XenInteropTests", dependencies: ["XenInterop", "WardenCore", "SyntheticGuest"], swiftSettings: strict),
     ]
 )

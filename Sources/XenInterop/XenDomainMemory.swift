@@ -1,4 +1,5 @@
 import CXen
+import Glibc
 import WardenCore
 
 /// `XC_PAGE_SHIFT` (xenctrl.h): gfns are 4 KiB frames.
@@ -48,8 +49,9 @@ public final class XenDomainMemory: GuestPhysicalMemory {
     }
 
     /// Copies `buffer.count` bytes from guest-physical `physical`, mapping at most `pagesPerBatch`
-    /// frames per call and unmapping each batch before the next. Throws `.unbacked` at the first page
-    /// Xen could not map (a hole) and `.unreadable` when a whole batch could not be mapped or unmapped.
+    /// frames per call and unmapping each batch before the next. Throws at the first page Xen could
+    /// not map: `.unbacked` for a hole, `.unreadable` with Xen's errno for any other refusal, and
+    /// `.unreadable` when a whole batch could not be mapped or unmapped.
     /// The corresponding C function is `xenforeignmemory_map`.
     public func read(physical: UInt64, into buffer: UnsafeMutableRawBufferPointer) throws(GuestMemoryError) {
         guard let base = buffer.baseAddress, buffer.count > 0 else { return }
@@ -102,7 +104,10 @@ public final class XenDomainMemory: GuestPhysicalMemory {
     }
 
     /// Copies pages in order up to the first one the mapping reports as failed: a failed page is left
-    /// unmapped by privcmd and must not be touched. Returns `.unbacked` for that page, or nil.
+    /// unmapped by privcmd and must not be touched. Returns the error for that page, or nil:
+    /// `.unbacked` for EINVAL, what Xen answers for a gfn with no RAM behind it (a p2m hole), else
+    /// `.unreadable` naming the errno, since a frame that exists but is refused (paged out, shared,
+    /// not the domain's own page) is something else, and the difference matters to whoever debugs it.
     private func copyPages(
         _ mapping: XenForeignMapping,
         _ gfns: [UInt64],
@@ -114,8 +119,13 @@ public final class XenDomainMemory: GuestPhysicalMemory {
             let pageStart = gfn << pageShift
             let copyStart = max(pageStart, start)
             let copyEnd = min(pageStart + pageSize, requestEnd)
-            guard mapping.pageErrors[index] == 0 else {
-                return .unbacked(physical: copyStart, length: Int(copyEnd - copyStart))
+            let pageError = mapping.pageErrors[index]
+            guard pageError == 0 else {
+                guard pageError != EINVAL else { return .unbacked(physical: copyStart, length: Int(copyEnd - copyStart)) }
+                return .unreadable(
+                    physical: copyStart,
+                    reason: "xenforeignmemory_map refused gfn 0x\(String(gfn, radix: 16)): "
+                        + "\(String(cString: strerror(pageError))) (errno \(pageError))")
             }
             let source = mapping.address + (index << Int(pageShift)) + Int(copyStart - pageStart)
             (base + Int(copyStart - start)).copyMemory(from: source, byteCount: Int(copyEnd - copyStart))

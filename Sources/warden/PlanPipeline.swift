@@ -22,7 +22,7 @@ enum PlanPipeline {
         targets: [ProtectedTarget], memory: any GuestPhysicalMemory, registers: [VCPURegisters], symbolFile: String?
     ) throws -> Resolved {
         guard let symbolFile else {
-            let kernel = try GuestKernel.read(memory: memory, registers: registers)
+            let kernel = try GuestKernel.readWarningOfLostFrames(memory: memory, registers: registers)
             return Resolved(plan: try kernel.plan(targets, in: memory), runningSymbols: kernel.symbols)
         }
         let location = try KernelLocator.locate(memory: memory, registers: registers)

@@ -28,7 +28,7 @@ extension Warden {
                 table = try KernelImage.recoverSymbols(path: image).symbols
             } else {
                 let source = try guest.open()
-                table = try GuestKernel.read(memory: source.memory, registers: source.vcpuRegisters()).symbols
+                table = try GuestKernel.readWarningOfLostFrames(memory: source.memory, registers: source.vcpuRegisters()).symbols
             }
             try StandardOutput.write(table.systemMapText())
         }

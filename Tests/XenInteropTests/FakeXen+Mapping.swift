@@ -8,7 +8,18 @@ extension FakeXen {
     func map(_ raw: OpaquePointer, _ domid: UInt32, _ gfns: [UInt64]) throws(XenError) -> XenForeignMapping {
         check(raw, "xenforeignmemory_map")
         try enter("xenforeignmemory_map")
+        if gfns.count > 1 {
+            update { state in
+                guard let zeroed = state.zeroedOnFirstBatch, zeroed.domid == domid else { return }
+                state.domains[domid]?.pages[zeroed.gfn] = [UInt8](repeating: 0, count: Self.pageSize)
+                state.zeroedOnFirstBatch = nil
+            }
+        }
         let domain = try self.domain(domid, "xenforeignmemory_map")
+        let pageErrnos = read { $0.pageErrnos }
+        if !read({ $0.batchRefusingGFNs }).isDisjoint(with: gfns) {
+            throw XenError(operation: "xenforeignmemory_map", errno: EFAULT)
+        }
         let length = gfns.count * Self.pageSize
         let mapped = mmap(nil, length, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0)
         guard !gfns.isEmpty, let base = mapped, base != UnsafeMutableRawPointer(bitPattern: -1) else {
@@ -17,7 +28,9 @@ extension FakeXen {
         var errors: [Int32] = []
         for (index, gfn) in gfns.enumerated() {
             let page = base + index * Self.pageSize
-            if gfn <= domain.maximumGPFN, let bytes = domain.pages[gfn] {
+            if let error = pageErrnos[gfn] {
+                errors.append(error)
+            } else if gfn <= domain.maximumGPFN, let bytes = domain.pages[gfn] {
                 UnsafeMutableRawBufferPointer(start: page, count: Self.pageSize).copyBytes(from: bytes)
                 errors.append(0)
             } else {

@@ -45,6 +45,16 @@ final class FakeXen: Sendable {
         var misuse: [String] = []
         /// Makes `mapReadOnly` return one per-page result fewer than asked (a broken table).
         var shortPageErrors = false
+        /// Makes `mapReadOnly` fail as a whole (EFAULT) for any batch holding one of these gfns, the
+        /// way `xenforeignmemory_map` returns NULL when the privcmd ioctl fails instead of reporting
+        /// the bad page in its error array.
+        var batchRefusingGFNs: Set<UInt64> = []
+        /// This frame turns to zeros when the first mapping call of more than one page is made: the
+        /// process a vCPU was caught in exits while the kernel image is read, and its top-level page
+        /// table, freed, is reused (and zeroed: Debian's kernels set init_on_alloc).
+        var zeroedOnFirstBatch: (domid: UInt32, gfn: UInt64)?
+        /// Per-page errors other than the EINVAL of a hole, e.g. ENOENT for a paged-out frame.
+        var pageErrnos: [UInt64: Int32] = [:]
         /// Every enforcement call, in order, with its arguments: `xc_altp2m_switch_to_view(3, 1)`.
         var log: [String] = []
         /// What the enforcement entries answer.

@@ -65,6 +65,17 @@ extension FakeXen.Domain {
         #expect(fake.read { $0.liveMappings.isEmpty })
     }
 
+    @Test func aFrameRefusedForAnotherReasonThanAHoleIsUnreadableWithItsErrno() throws {
+        fake.update { $0.pageErrnos = [80: ENOENT] }
+        #expect(
+            throws: GuestMemoryError.unreadable(
+                physical: 80 * 4096, reason: "xenforeignmemory_map refused gfn 0x50: No such file or directory (errno 2)")
+        ) {
+            try memory().readBytes(physical: 76 * 4096, count: 8 * 4096)
+        }
+        #expect(fake.read { $0.liveMappings.isEmpty })
+    }
+
     @Test func readStartingInsideAHoleReportsItsFirstByte() throws {
         let memory = try memory()
         #expect(throws: GuestMemoryError.unbacked(physical: 71 * 4096 + 4000, length: 96)) {

@@ -56,6 +56,9 @@ public struct AddressSpace {
     /// Guest-physical address of the top-level table (CR3 without PCID and flag bits).
     public let root: UInt64
     public let levels: Int
+    /// The top-level table's 512 entries as read once, used instead of reading `root` again; nil
+    /// to read it on every walk. See `init(memory:pinnedRoot:cr3:fiveLevel:)`.
+    public let pinnedRoot: [UInt64]?
 
     /// Physical-address bits 12–51 of a table entry or CR3 (MAXPHYADDR ≤ 52).
     static let addressMask: UInt64 = 0x000F_FFFF_FFFF_F000
@@ -67,6 +70,20 @@ public struct AddressSpace {
         self.memory = memory
         self.root = cr3 & Self.addressMask
         self.levels = fiveLevel ? 5 : 4
+        self.pinnedRoot = nil
+    }
+
+    /// An address space whose top-level entries are `pinnedRoot` (512 of them, as read from the
+    /// table at `cr3`), not whatever that page holds later. A vCPU's CR3 names its current process's
+    /// table, which is freed and reused when the process exits, while the kernel half of its entries
+    /// points to tables the kernel owns for its lifetime; reading a multi-megabyte kernel image from
+    /// a running guest can outlast the process (issue 9). Nil unless there are exactly 512 entries.
+    public init?(memory: any GuestPhysicalMemory, pinnedRoot: [UInt64], cr3: UInt64, fiveLevel: Bool) {
+        guard pinnedRoot.count == 512 else { return nil }
+        self.memory = memory
+        self.root = cr3 & Self.addressMask
+        self.levels = fiveLevel ? 5 : 4
+        self.pinnedRoot = pinnedRoot
     }
 
     public init(memory: any GuestPhysicalMemory, registers: VCPURegisters) {
@@ -90,10 +107,14 @@ public struct AddressSpace {
             guard let level = PagingLevel(rawValue: levelNumber) else { break }
             let index = (virtual >> level.shift) & 0x1FF
             let entry: UInt64
-            do {
-                entry = try memory.readUInt64(physical: table | (index << 3))
-            } catch {
-                throw .tableUnreadable(virtual: virtual, level: level, error)
+            if levelNumber == levels, let pinnedRoot {
+                entry = pinnedRoot[Int(index)]
+            } else {
+                do {
+                    entry = try memory.readUInt64(physical: table | (index << 3))
+                } catch {
+                    throw .tableUnreadable(virtual: virtual, level: level, error)
+                }
             }
             guard entry & 1 != 0 else { throw .notPresent(virtual: virtual, level: level) }
             writable = writable && entry & 2 != 0

@@ -12,6 +12,10 @@ public struct LocatedKernel: Sendable, Equatable {
     public var kernelCR3: UInt64
     /// End (exclusive) of the last mapped 2 MiB chunk of the kernel image mapping.
     public var imageMappingEnd: UInt64
+    /// The 512 entries of the table at `kernelCR3` as read when the kernel was found. Later walks use
+    /// them instead of that page, which belongs to the process the vCPU was caught in and is reused
+    /// once it exits; the kernel-half entries point to the kernel's own tables (issue 9).
+    public var topLevelEntries: [UInt64]
 }
 
 public enum KernelLocatorError: Error, Equatable, Sendable, CustomStringConvertible {
@@ -60,11 +64,13 @@ public enum KernelLocator {
         for vcpu in registers {
             // Without CR4.PAE the vCPU is not in long mode and its CR3 is no 4/5-level table.
             guard vcpu.cr3 != 0, vcpu.cr4 & (1 << 5) != 0 else { continue }
+            var found: [LocatedKernel] = []
             for cr3 in candidateRoots(vcpu.cr3) where !tried.contains(cr3) {
                 tried.append(cr3)
                 let space = AddressSpace(memory: memory, cr3: cr3, fiveLevel: vcpu.usesFiveLevelPaging)
-                if let found = try scanImageWindow(space) { return found }
+                if let kernel = try scanImageWindow(space) { found.append(kernel) }
             }
+            if let kernel = preferred(found, memory: memory) { return kernel }
         }
         if tried.isEmpty, let first = registers.first {
             throw .notInLongMode(vcpu: first.vcpu, cr0: first.cr0, cr4: first.cr4)
@@ -80,7 +86,30 @@ public enum KernelLocator {
         return table & 0x1000 != 0 ? [table, table & ~0x1000] : [table]
     }
 
-    static func scanImageWindow(_ space: AddressSpace) throws(KernelLocatorError) -> LocatedKernel? {
+    /// Of the mappings found through one vCPU's CR3 (its own table first, then its PTI kernel half):
+    /// the kernel half when it maps all the own table maps, to the same frames, and more. A PTI user
+    /// table is not empty — it maps the entry text (`pti_clone_entry_text`, arch/x86/mm/pti.c) and,
+    /// without PCID, text and rodata (`pti_clone_kernel_text`) — so taking the first mapping found
+    /// would search 2 MiB of entry text for kallsyms. Without PTI the top-level table may sit at an
+    /// odd page, and the page before it is then no table at all: it wins only by that agreement.
+    static func preferred(_ found: [LocatedKernel], memory: any GuestPhysicalMemory) -> LocatedKernel? {
+        guard let own = found.first else { return nil }
+        guard found.count == 2 else { return own }
+        let half = found[1]
+        let agrees = (try? AddressSpace(memory: memory, kernel: half).translate(own.textBase))?.physical == own.physicalBase
+        let covers = half.textBase <= own.textBase && half.imageMappingEnd >= own.imageMappingEnd
+        let larger = half.imageMappingEnd - half.textBase > own.imageMappingEnd - own.textBase
+        return agrees && covers && larger ? half : own
+    }
+
+    static func scanImageWindow(_ table: AddressSpace) throws(KernelLocatorError) -> LocatedKernel? {
+        // One read of the top-level table, pinned for this scan and for every later walk.
+        guard let bytes = try? table.memory.readBytes(physical: table.root, count: 4096) else { return nil }
+        let entries = stride(from: 0, to: 4096, by: 8).map { offset in
+            bytes[offset..<(offset + 8)].reversed().reduce(UInt64(0)) { $0 << 8 | UInt64($1) }
+        }
+        guard let space = AddressSpace(memory: table.memory, pinnedRoot: entries, cr3: table.root, fiveLevel: table.levels == 5)
+        else { return nil }
         var first: (virtual: UInt64, physical: UInt64)?
         var lastEnd: UInt64 = 0
         var virtual = kernelMapStart
@@ -98,6 +127,6 @@ public enum KernelLocator {
         return LocatedKernel(
             textBase: first.virtual, physicalBase: first.physical,
             kaslrSlide: first.virtual &- linkTimeTextBase, pagingLevels: space.levels,
-            kernelCR3: space.root, imageMappingEnd: lastEnd)
+            kernelCR3: space.root, imageMappingEnd: lastEnd, topLevelEntries: entries)
     }
 }

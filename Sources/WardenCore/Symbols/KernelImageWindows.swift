@@ -21,6 +21,7 @@ struct KernelImageWindows {
     let space: AddressSpace
     let start: UInt64
     let length: Int
+    let ledger = Ledger()
 
     init(space: AddressSpace, start: UInt64, length: Int) {
         self.space = space
@@ -34,10 +35,11 @@ struct KernelImageWindows {
     static let probeAfter = 208 * (KallsymsTokenTable.maximumTokenLength + 1) + 1024
 
     /// The tables from the first anchor whose window decodes, else from the whole mapping (whose
-    /// error, on failure, is the whole-image search's). Only anchors that hold a valid token table
-    /// get a window, at most as many as the finder itself tries, so digit runs planted in guest
-    /// memory cannot force many windows or the whole-image copy before the real table is reached.
-    func tables() -> Result<KallsymsTables, KallsymsError> {
+    /// error, on failure, is the whole-image search's, with what that copy read). Only anchors that
+    /// hold a valid token table get a window, at most as many as the finder itself tries, so digit
+    /// runs planted in guest memory cannot force many windows or the whole-image copy before the
+    /// real table is reached.
+    func tables() -> Result<KallsymsTables, KernelImageSearchFailure> {
         var anchors: [Int] = []
         for anchor in anchorOffsets(limit: KallsymsFinder.maximumDigitRuns) where holdsTokenTable(anchor) {
             anchors.append(anchor)
@@ -51,10 +53,30 @@ struct KernelImageWindows {
             }
         }
         guard fallBackToWholeImage else {
-            return .failure(.tokenTableNotFound(searchedBytes: 0, digitRuns: anchors.count))
+            return .failure(KernelImageSearchFailure(error: .tokenTableNotFound(searchedBytes: 0, digitRuns: anchors.count)))
         }
-        return tables(around: 0, before: 0, after: length)
+        return wholeImageTables()
     }
+
+    /// The tables searched in one copy of the whole mapping, the last resort of `tables()`.
+    func wholeImageTables() -> Result<KallsymsTables, KernelImageSearchFailure> {
+        let found = withCopy(from: 0, to: length) { buffer, coverage in
+            Result { () throws(KallsymsError) in try KallsymsFinder.locate(in: buffer) }
+                .mapError { KernelImageSearchFailure(error: $0, wholeImage: coverage) }
+        }
+        return found.flatMap { located in
+            let span = located.namesSpan
+            return withCopy(from: span.lowerBound, to: span.upperBound) { buffer, _ in
+                Result { () throws(KallsymsError) in
+                    try located.tables(names: KallsymsBytes(raw: buffer), from: span.lowerBound)
+                }
+            }
+            .mapError { KernelImageSearchFailure(error: $0) }
+        }
+    }
+
+    /// Frames the copies made so far could not read (searched as zeros).
+    var unreadableFrames: UnreadableImageFrames { ledger.frames }
 
     /// Offsets of the anchor in the mapping, at most `limit`, in order.
     func anchorOffsets(limit: Int) -> [Int] {
@@ -68,7 +90,7 @@ struct KernelImageWindows {
         while offset < length, found.count < limit {
             let count = min(chunk, length - offset)
             let view = UnsafeMutableRawBufferPointer(rebasing: buffer[0..<count])
-            space.copyMapped(from: start + UInt64(offset), into: view)
+            ledger.frames.record(space.copyMapped(from: start + UInt64(offset), into: view))
             let bytes = KallsymsBytes(raw: UnsafeRawBufferPointer(view))
             for hit in bytes.occurrences(of: anchor, limit: limit - found.count) where found.last != offset + hit {
                 found.append(offset + hit)
@@ -89,7 +111,7 @@ struct KernelImageWindows {
         }
         return found.flatMap { windowStart, located in
             let span = located.namesSpan
-            return withCopy(from: windowStart + span.lowerBound, to: windowStart + span.upperBound) { buffer in
+            return withCopy(from: windowStart + span.lowerBound, to: windowStart + span.upperBound) { buffer, _ in
                 Result { () throws(KallsymsError) in
                     try located.tables(names: KallsymsBytes(raw: buffer), from: span.lowerBound)
                 }
@@ -111,14 +133,29 @@ struct KernelImageWindows {
         around anchor: Int, before: Int, after: Int, _ body: (UnsafeRawBufferPointer, Int) -> T
     ) -> T {
         let lower = max(0, anchor - before) & ~4095
-        return withCopy(from: lower, to: min(length, anchor + after)) { body($0, anchor - lower) }
+        return withCopy(from: lower, to: min(length, anchor + after)) { buffer, _ in body(buffer, anchor - lower) }
     }
 
-    /// Runs `body` over a copy of the mapping's bytes `lower..<upper` (within the mapping).
-    private func withCopy<T>(from lower: Int, to upper: Int, _ body: (UnsafeRawBufferPointer) -> T) -> T {
+    /// Runs `body` over a copy of the mapping's bytes `lower..<upper` (within the mapping), with
+    /// what the copy read; frames it could not read go into the ledger.
+    private func withCopy<T>(from lower: Int, to upper: Int, _ body: (UnsafeRawBufferPointer, CopyCoverage) -> T) -> T {
         let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: upper - lower, alignment: 4096)
         defer { buffer.deallocate() }
-        space.copyMapped(from: start + UInt64(lower), into: buffer)
-        return body(UnsafeRawBufferPointer(buffer))
+        let coverage = space.copyMapped(from: start + UInt64(lower), into: buffer)
+        ledger.frames.record(coverage)
+        return body(UnsafeRawBufferPointer(buffer), coverage)
     }
+
+    /// Shared by copies of this value: the frames lost over one search, whichever copy lost them.
+    final class Ledger {
+        var frames = UnreadableImageFrames()
+    }
+}
+
+/// Why the kallsyms tables were not read from a kernel image mapping: the finder's error and, when
+/// the whole mapping was searched, what that copy read (issue 9: "no token table in 54 MiB" must
+/// say whether those 54 MiB were the guest's bytes or zeros standing in for frames never read).
+struct KernelImageSearchFailure: Error {
+    var error: KallsymsError
+    var wholeImage: CopyCoverage?
 }
