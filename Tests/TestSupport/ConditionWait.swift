@@ -49,8 +49,9 @@ public func waitUntil(
 }
 
 /// `waitUntil` for async callers: sleeps with `Task.sleep`, so the wait holds no thread of the
-/// cooperative pool (two threads on a 2-core machine).
-public func waitUntil(
+/// cooperative pool (two threads on a 2-core machine). It runs on the caller's actor
+/// (`nonisolated(nonsending)`), so an actor's condition may read the actor's state.
+nonisolated(nonsending) public func waitUntil(
     _ what: String, deadline: Duration = .seconds(120), poll: Duration = .milliseconds(20),
     childEnded: () -> String? = { nil }, seen: () -> String = { "" }, condition: () throws -> Bool
 ) async throws {
