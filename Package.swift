@@ -115,6 +115,6 @@ let package = Package(
             ],
             swiftSettings: strict),
         .testTarget(name: "AlertsTests", dependencies: ["Alerts", "WardenCore", "TestSupport"], swiftSettings: strict),
-        .testTarget(name: "XenInteropTests", dependencies: ["XenInterop", "WardenCore", "TestSupport"], swiftSettings: strict),
+        .testTarget(name: "XenInteropTests", dependencies: ["XenInterop", "WardenCore"], swiftSettings: strict),
     ]
 )
