@@ -59,14 +59,22 @@ actor RunningGuest {
         ) {
             let status = try monitor.execute("query-status") as? [String: Any]
             let running = status?["running"] as? Bool ?? false
-            // Paused, the translation and the CR3 read below describe the same instant.
+            // Paused, the translation and the CR3 read describe the same instant.
             if running { try monitor.execute("stop") }
-            defer { if running { _ = try? monitor.execute("cont") } }
-            if let physical = try MonitorOutput.physicalAddress(fromGva2gpa: monitor.humanMonitor(command)) {
+            let physical: UInt64?
+            let cr3: UInt64
+            do {
+                physical = try MonitorOutput.physicalAddress(fromGva2gpa: monitor.humanMonitor(command))
+                cr3 = physical == nil ? try registers().first?.cr3 ?? 0 : 0
+            } catch {
+                if running { _ = try? monitor.execute("cont") }
+                throw error
+            }
+            if running { try monitor.execute("cont") }
+            if let physical {
                 answer = .some(physical)
                 return true
             }
-            let cr3 = try registers().first?.cr3 ?? 0
             guard cr3 & 0x1000 != 0, running else {
                 answer = .some(nil)
                 return true
