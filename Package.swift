@@ -85,23 +85,25 @@ let package = Package(
                 .unsafeFlags(["-use-ld=lld", "-Xlinker", "-z", "-Xlinker", "pack-relative-relocs"], .when(configuration: .release))
             ]),
 
-        // What several test targets share (a seeded random generator); not part of any product.
+        // What several test targets share (a seeded random generator, waiting for a condition on a
+        // child process); not part of any product.
         .target(name: "TestSupport", path: "Tests/TestSupport", swiftSettings: strict),
+        .testTarget(name: "TestSupportTests", dependencies: ["TestSupport"], swiftSettings: strict),
         .testTarget(name: "WardenCoreTests", dependencies: ["WardenCore", "SyntheticGuest", "TestSupport"], swiftSettings: strict),
         .testTarget(name: "ElfReaderTests", dependencies: ["ElfReader"], resources: [.copy("Fixtures")], swiftSettings: strict),
         .testTarget(name: "KernelImageTests", dependencies: ["KernelImage", "WardenCore", "SyntheticGuest"], swiftSettings: strict),
-        .testTarget(name: "GuestSourcesTests", dependencies: ["GuestSources", "SyntheticGuest"], swiftSettings: strict),
+        .testTarget(name: "GuestSourcesTests", dependencies: ["GuestSources", "SyntheticGuest", "TestSupport"], swiftSettings: strict),
         .testTarget(
             name: "WardenCLITests",
             dependencies: [
-                "warden", "Enforcement", "Hypervisor", "SyntheticGuest", "WardenCore",
+                "warden", "Enforcement", "Hypervisor", "SyntheticGuest", "WardenCore", "TestSupport",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: strict),
         // Real Debian kernels booted under QEMU TCG; skipped with a reason when QEMU or the kernels are missing.
         .testTarget(
             name: "IntegrationTests",
-            dependencies: ["WardenCore", "KernelImage", "GuestSources", "warden"],
+            dependencies: ["WardenCore", "KernelImage", "GuestSources", "warden", "TestSupport"],
             swiftSettings: strict),
         .testTarget(name: "XenRingTests", dependencies: ["XenRing", "CXen", "CXenShims", "TestSupport"], swiftSettings: strict),
         .testTarget(
@@ -115,7 +117,7 @@ let package = Package(
                 "RingScript",
             ],
             swiftSettings: strict),
-        .testTarget(name: "AlertsTests", dependencies: ["Alerts", "WardenCore"], swiftSettings: strict),
+        .testTarget(name: "AlertsTests", dependencies: ["Alerts", "WardenCore", "TestSupport"], swiftSettings: strict),
         .testTarget(name: "XenInteropTests", dependencies: ["XenInterop", "WardenCore", "SyntheticGuest"], swiftSettings: strict),
     ]
 )

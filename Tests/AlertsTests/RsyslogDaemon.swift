@@ -1,5 +1,6 @@
 import Foundation
 import Glibc
+import TestSupport
 
 /// A private rsyslogd for one test: its config, input socket, output file and pid file live in a
 /// temp directory; it never touches /dev/log or the system configuration, and needs no root.
@@ -38,7 +39,7 @@ final class RsyslogDaemon {
                 executable: executable,
                 arguments: ["-n", "-f", directory.file("rsyslog.conf"), "-i", directory.file("rsyslogd.pid")],
                 stderrPath: directory.file("stderr"))
-            try waitUntil("rsyslogd to create \(socketPath)") { FileManager.default.fileExists(atPath: self.socketPath) }
+            try waitUntilAProbeRoundTrips()
         } catch {
             stop()
             throw error
@@ -51,29 +52,77 @@ final class RsyslogDaemon {
         directory.remove()
     }
 
-    /// The output file's lines once there are `count` of them (rsyslog writes asynchronously).
+    /// The output file's lines once there are `count` of them besides the readiness probe
+    /// (rsyslog writes asynchronously).
     func receivedLines(count: Int) throws -> [String] {
         var lines: [String] = []
-        try waitUntil("\(count) messages in \(outputPath)") {
-            let text = (try? String(contentsOfFile: self.outputPath, encoding: .utf8)) ?? ""
-            lines = text.split(separator: "\n").map(String.init)
+        try wait(for: "\(count) messages besides the probe in \(outputPath)") {
+            lines = self.outputLines().filter { !$0.contains(self.probeText) }
             return lines.count >= count
         }
         return lines
     }
 
-    /// Polls `condition` for up to 10 s; fails with rsyslogd's stderr when it stays false.
-    private func waitUntil(_ what: String, _ condition: () -> Bool) throws {
-        let deadline = ContinuousClock.now + .seconds(10)
-        while !condition() {
-            let running = process?.isRunning ?? false
-            guard ContinuousClock.now < deadline, running else {
-                let stderr = (try? String(contentsOfFile: directory.file("stderr"), encoding: .utf8)) ?? ""
-                let state = running ? "still running" : "exited (wait status \(process?.status.map(String.init) ?? "unknown"))"
-                throw Failure(description: "timed out waiting for \(what); rsyslogd \(state); its stderr: \(stderr)")
+    /// Waits until rsyslogd has written a probe message sent to its socket. Its socket file alone
+    /// does not say the input thread reads or the output action writes, and a unix datagram
+    /// queue holds only net.unix.max_dgram_qlen (10 by default) unread messages: a test that
+    /// sends more before rsyslogd reads would block and hit the sink's send timeout.
+    private func waitUntilAProbeRoundTrips() throws {
+        var probeSent = false
+        try wait(for: "rsyslogd to write a probe sent to \(socketPath) into \(outputPath)") {
+            guard probeSent else {
+                probeSent = Self.sendDatagram(self.probeMessage, to: self.socketPath)
+                return false
             }
-            usleep(20_000)
+            return self.outputLines().contains { $0.contains(self.probeText) }
         }
+    }
+
+    /// A unique MSG, so the probe's line can be told from the test's messages.
+    private let probeText = "warden readiness probe \(UUID().uuidString)"
+
+    /// RFC 5424, daemon.debug, from this test's app-name, so the output rule writes it.
+    private var probeMessage: String {
+        "<31>1 2026-01-01T00:00:00.000000Z probe.example \(Self.appName) - probe - \(probeText)"
+    }
+
+    private func outputLines() -> [String] {
+        let text = (try? String(contentsOfFile: outputPath, encoding: .utf8)) ?? ""
+        return text.split(separator: "\n").map(String.init)
+    }
+
+    /// True when the datagram was queued; false while nothing is bound there yet or its queue is full.
+    private static func sendDatagram(_ text: String, to path: String) -> Bool {
+        let descriptor = socket(AF_UNIX, Int32(SOCK_DGRAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
+        guard descriptor >= 0 else { return false }
+        defer { close(descriptor) }
+        var address = sockaddr_un()
+        address.sun_family = sa_family_t(AF_UNIX)
+        let pathBytes = Array(path.utf8)
+        guard pathBytes.count < MemoryLayout.size(ofValue: address.sun_path) else { return false }
+        withUnsafeMutableBytes(of: &address.sun_path) { $0.copyBytes(from: pathBytes) }
+        let bytes = Array(text.utf8)
+        let sent = withUnsafePointer(to: &address) { pointer in
+            pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { socketAddress in
+                bytes.withUnsafeBytes {
+                    sendto(descriptor, $0.baseAddress, $0.count, Int32(MSG_DONTWAIT), socketAddress, socklen_t(MemoryLayout<sockaddr_un>.size))
+                }
+            }
+        }
+        return sent == bytes.count
+    }
+
+    /// Polls `condition` (deadline generous: it only bounds a hang); fails at once if rsyslogd
+    /// exits, and either way with rsyslogd's stderr.
+    private func wait(for what: String, _ condition: () -> Bool) throws {
+        try waitUntil(
+            what, deadline: .seconds(120),
+            childEnded: {
+                guard let process = self.process else { return "never started" }
+                return process.status.map(describeWaitStatus)
+            },
+            seen: { "rsyslogd's stderr:\n" + lastLines(ofFile: self.directory.file("stderr")) },
+            condition: condition)
     }
 
     private var configuration: String {

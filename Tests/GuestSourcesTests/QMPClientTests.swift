@@ -46,14 +46,14 @@ import Testing
         ) { try client.execute("bogus") }
     }
 
-    @Test func silentPeerTimesOutInsteadOfHanging() throws {
+    // The time limit, not an elapsed-time check, catches a hang: how long the 200 ms timeout takes
+    // to fire depends on the machine's load, and speed goals belong in benchmarks.
+    @Test(.timeLimit(.minutes(1))) func silentPeerTimesOutInsteadOfHanging() throws {
         let (socket, peer) = try pair(script: [])
         defer { close(peer) }
-        let started = ContinuousClock.now
         #expect(throws: QMPError.timeout(socket: "test.sock", waitingFor: "the QMP greeting")) {
             try QMPClient(socket: socket, timeout: .milliseconds(200))
         }
-        #expect(ContinuousClock.now - started < .seconds(5))
     }
 
     @Test func garbageAndClosedPeersAreErrors() throws {

@@ -1,6 +1,7 @@
 import ElfReader
 import Foundation
 import GuestSources
+import TestSupport
 import Testing
 import WardenCore
 
@@ -16,6 +17,19 @@ struct RealQemuTests {
             value.hasPrefix("0x")
         else { return nil }
         return UInt64(value.dropFirst(2), radix: 16)
+    }
+
+    @Test(.timeLimit(.minutes(2))) func aQemuThatCannotStartFailsAtOnceWithItsExitAndMessage() throws {
+        let failure = try #require(throws: WaitFailure.self) { try QemuProcess(machine: "no-such-machine", memory: "64M") }
+        #expect(failure.reason == .childEnded("exit status 1"))
+        #expect(failure.seen.contains("unsupported machine type"), "QEMU's own complaint is quoted")
+    }
+
+    @Test func qemuSizesAreReadAsBinaryMultiples() throws {
+        #expect(try QemuProcess.bytes("64M") == 64 << 20)
+        #expect(try QemuProcess.bytes("5G") == 5 << 30)
+        #expect(throws: QemuProcessError.self) { try QemuProcess.bytes("5GB") }
+        #expect(throws: QemuProcessError.self) { try QemuProcess.bytes("G") }
     }
 
     @Test func pcGuestRAMAbove4GiBComesFromTheFileAfterTheLowPart() throws {
@@ -113,7 +127,7 @@ struct RealQemuTests {
     @Test func qmpReportsQemuErrorsAndEvents() throws {
         let qemu = try QemuProcess(machine: "pc", memory: "64M")
         defer { qemu.stop() }
-        let client = try QMPClient(socketPath: qemu.socket, timeout: .seconds(10))
+        let client = try QMPClient(socketPath: qemu.socket)
         do {
             try client.execute("no-such-command")
             Issue.record("unknown command accepted")

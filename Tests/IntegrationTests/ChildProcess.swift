@@ -1,5 +1,6 @@
 import Foundation
 import Glibc
+import TestSupport
 
 /// Spawning and reaping the harness's helper processes without blocking the test's threads:
 /// the cooperative pool has only as many threads as cores (2 here), so waits poll and sleep.
@@ -44,7 +45,9 @@ enum ChildProcess {
         guard await waitForExit(process, timeout: timeout) else {
             kill(process.processIdentifier, SIGKILL)
             _ = await waitForExit(process, timeout: .seconds(5))
-            throw HarnessError.commandFailed(commandLine, status: -1, output: "timed out after \(timeout)")
+            // What it printed last says where it was stuck.
+            let output = lastLines(ofFile: (standardOutput ?? log).path) + (standardOutput == nil ? "" : "\n" + lastLines(ofFile: log.path))
+            throw HarnessError.commandFailed(commandLine, status: -1, output: "still running after \(timeout); last output:\n\(output)")
         }
         guard process.terminationStatus == 0 else {
             let output = (try? String(contentsOf: log, encoding: .utf8)) ?? ""

@@ -17,7 +17,7 @@ enum DemoOnDumpChecks {
         let name = "warden-demo-\(UUID().uuidString.prefix(8))"
         let stdout = guest.runDirectory.appending(path: "\(name).out")
         let stderr = guest.runDirectory.appending(path: "\(name).log")
-        try await ChildProcess.run(warden, ["demo", "--memory", core.path], log: stderr, standardOutput: stdout, timeout: .seconds(300))
+        try await ChildProcess.run(warden, ["demo", "--memory", core.path], log: stderr, standardOutput: stdout, timeout: .seconds(900))
         let alerts = try String(contentsOf: stdout, encoding: .utf8).split(separator: "\n").map(fields)
         let notes = try String(contentsOf: stderr, encoding: .utf8)
 

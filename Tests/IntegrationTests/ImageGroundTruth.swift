@@ -16,7 +16,7 @@ enum ImageGroundTruth {
             let partial = output.appendingPathExtension("partial")
             try await ChildProcess.run(
                 tool, [guest.kernel.vmlinuz.path], log: guest.runDirectory.appending(path: "kallsyms-finder.log"),
-                standardOutput: partial, timeout: .seconds(300))
+                standardOutput: partial, timeout: .seconds(900))
             try FileManager.default.moveItem(at: partial, to: output)
         }
         let text = try String(contentsOf: output, encoding: .utf8)

@@ -1,5 +1,6 @@
 import Foundation
 import Glibc
+import TestSupport
 import WardenCore
 
 /// Boots a real Debian kernel under QEMU TCG with its RAM in a shared file, and waits until the
@@ -10,7 +11,9 @@ enum QemuGuest {
     static let guestErrorLine = "WARDEN-GUEST-ERROR"
     /// The id of the memory backend; QEMU's memory tree names the RAM file's ranges after it.
     static let ramBackend = "ram0"
-    static let bootTimeout: Duration = .seconds(180)
+    /// Only a bound for a guest that hangs silently (a panic or a QEMU exit ends the wait at
+    /// once); TCG boots take a few tens of seconds alone and several times that on a busy machine.
+    static let bootTimeout: Duration = .seconds(600)
 
     /// Run directories live in /dev/shm: the RAM file is guest memory and belongs in tmpfs.
     static var runsDirectory: URL {
@@ -42,7 +45,7 @@ enum QemuGuest {
         let initramfs = directory.appending(path: "initramfs.cpio.gz")
         try await ChildProcess.run(
             IntegrationEnvironment.initramfsBuilder, [initramfs.path] + (kernel.minixModule.map { [$0.path] } ?? []),
-            log: directory.appending(path: "build-initramfs.log"), timeout: .seconds(120))
+            log: directory.appending(path: "build-initramfs.log"), timeout: .seconds(300))
 
         let ramFile = directory.appending(path: "guest.ram")
         let console = directory.appending(path: "console.log")
@@ -92,23 +95,27 @@ enum QemuGuest {
         }
     }
 
+    /// Waits for the guest's own word that it is up: the ready line on the console and the end
+    /// marker after the kallsyms copy. Stops at once on the guest's error line or when QEMU exits.
     private static func waitUntilReady(_ qemu: Process, console: URL, kallsyms: URL, directory: URL) async throws {
-        let deadline = ContinuousClock.now + bootTimeout
-        while true {
-            let consoleText = (try? String(contentsOf: console, encoding: .utf8)) ?? ""
-            if let error = consoleText.split(whereSeparator: \.isNewline).first(where: { $0.hasPrefix(guestErrorLine) }) {
-                throw HarnessError.bootFailed("\(error) (see \(console.path))")
+        do {
+            try await waitUntil(
+                "\(readyLine) on the console (\(console.path)) and \(kallsymsEndLine) ending \(kallsyms.path)",
+                deadline: bootTimeout, poll: .milliseconds(250), childEnded: { qemu.endDescription },
+                seen: {
+                    "console tail:\n\(lastLines(ofFile: console.path, count: 30))\nkallsyms tail: "
+                        + "\((try? lastBytes(of: kallsyms, count: 64)) ?? "")\nQEMU log:\n"
+                        + lastLines(ofFile: directory.appending(path: "qemu.log").path)
+                }
+            ) {
+                let consoleText = (try? String(contentsOf: console, encoding: .utf8)) ?? ""
+                if let error = consoleText.split(whereSeparator: \.isNewline).first(where: { $0.hasPrefix(guestErrorLine) }) {
+                    throw HarnessError.bootFailed("\(error) (see \(console.path))")
+                }
+                return try consoleText.contains(readyLine) && lastBytes(of: kallsyms, count: 64).contains(kallsymsEndLine)
             }
-            if consoleText.contains(readyLine), try lastBytes(of: kallsyms, count: 64).contains(kallsymsEndLine) { return }
-            guard qemu.isRunning else {
-                let qemuLog = (try? String(contentsOf: directory.appending(path: "qemu.log"), encoding: .utf8)) ?? ""
-                throw HarnessError.bootFailed(
-                    "QEMU exited with status \(qemu.terminationStatus): \(qemuLog)\nconsole tail:\n\(consoleText.suffix(2000))")
-            }
-            guard ContinuousClock.now < deadline else {
-                throw HarnessError.bootFailed("no \(readyLine) within \(bootTimeout); console tail:\n\(consoleText.suffix(2000))")
-            }
-            try await Task.sleep(for: .milliseconds(250))
+        } catch let failure as WaitFailure {
+            throw HarnessError.bootFailed("\(failure)")
         }
     }
 

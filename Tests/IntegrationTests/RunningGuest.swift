@@ -1,5 +1,6 @@
 import Foundation
 import Glibc
+import TestSupport
 import WardenCore
 
 /// A booted guest and the ground truth about it, all from QEMU and the guest, never from Warden:
@@ -41,15 +42,47 @@ actor RunningGuest {
     }
 
     /// The guest-physical address QEMU's own page walk gives for `virtual`, nil when unmapped.
-    /// QEMU walks vCPU 0's current CR3; with page-table isolation that is briefly the user copy,
-    /// which lacks the kernel, so an unmapped answer is retried before it is believed.
+    /// QEMU walks vCPU 0's current CR3. With page-table isolation that is, while vCPU 0 runs user
+    /// code, the user copy of the page tables (the 8 KiB PGD's upper page: CR3 bit 12), which
+    /// lacks most of the kernel; and how long vCPU 0 stays there depends on the host's load. So an
+    /// unmapped answer is believed only when it was given with the guest paused on a CR3 without
+    /// that bit (or paused by the caller, whose choice it is). A non-PTI guest idling on a user
+    /// PGD with bit 12 set would keep an unmapped answer waiting; every caller expects a mapping.
     func gva2gpa(_ virtual: UInt64) async throws -> UInt64? {
         let command = "gva2gpa 0x\(String(virtual, radix: 16))"
-        for _ in 0..<20 {
-            if let physical = try MonitorOutput.physicalAddress(fromGva2gpa: monitor.humanMonitor(command)) { return physical }
-            try await Task.sleep(for: .milliseconds(50))
+        if let physical = try MonitorOutput.physicalAddress(fromGva2gpa: monitor.humanMonitor(command)) { return physical }
+        var answer: UInt64??
+        var userCR3: UInt64?
+        try await waitUntil(
+            "an answer to `\(command)` from vCPU 0 on the kernel's page tables", deadline: .seconds(120), poll: .milliseconds(50),
+            seen: { "vCPU 0 on user page tables (CR3 0x\(String(userCR3 ?? 0, radix: 16))) at every paused look" }
+        ) {
+            let status = try monitor.execute("query-status") as? [String: Any]
+            let running = status?["running"] as? Bool ?? false
+            // Paused, the translation and the CR3 read describe the same instant.
+            if running { try monitor.execute("stop") }
+            let physical: UInt64?
+            let cr3: UInt64
+            do {
+                physical = try MonitorOutput.physicalAddress(fromGva2gpa: monitor.humanMonitor(command))
+                cr3 = physical == nil ? try registers().first?.cr3 ?? 0 : 0
+            } catch {
+                if running { _ = try? monitor.execute("cont") }
+                throw error
+            }
+            if running { try monitor.execute("cont") }
+            if let physical {
+                answer = .some(physical)
+                return true
+            }
+            guard cr3 & 0x1000 != 0, running else {
+                answer = .some(nil)
+                return true
+            }
+            userCR3 = cr3
+            return false
         }
-        return nil
+        return answer ?? nil
     }
 
     /// Every vCPU's registers, vCPU 0 first.

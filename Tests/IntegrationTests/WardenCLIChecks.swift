@@ -22,7 +22,7 @@ enum WardenCLIChecks {
         defer { try? FileManager.default.removeItem(at: output) }
         try await ChildProcess.run(
             warden, arguments, log: guest.runDirectory.appending(path: "\(name).log"), standardOutput: output,
-            timeout: .seconds(300))
+            timeout: .seconds(900))
         return try String(contentsOf: output, encoding: .utf8)
     }
 
