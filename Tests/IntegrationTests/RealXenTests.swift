@@ -58,6 +58,27 @@ struct Planning {
         #expect(modprobe.frames.first?.gfn == guest.gpa >> 12)
     }
 
+    /// Issue 9: planning failed ("no kallsyms_token_table in 54 MiB") while the guest started and
+    /// ended short-lived processes (module loads), since walks went through the CR3 of a process
+    /// that could exit mid-read.
+    @Test func planSucceedsWhileTheGuestLoadsAndUnloadsModules() async throws {
+        try await XenLab.check(
+            "(while :; do rmmod rootkit_sim; insmod /rootkit_sim.ko; done) >/dev/null 2>&1 & echo $! >/tmp/cycle.pid", in: "domu")
+        var plans: [RealXenPlan] = []
+        var failure: (any Error)?
+        for _ in 0..<2 {
+            do { plans.append(try await RealXenPlan.load("--policy /lab/policies/linux-syscall-tables.yaml")) } catch {
+                failure = error
+                break
+            }
+        }
+        try await XenLab.check(
+            "kill $(cat /tmp/cycle.pid); sleep 1; grep -q rootkit_sim /proc/modules || insmod /rootkit_sim.ko; grep -q rootkit_sim /proc/modules",
+            in: "domu")
+        if let failure { throw failure }
+        #expect(plans.allSatisfy { $0.target("sys_call_table") != nil })
+    }
+
     @Test func releaseOnAnUntouchedDomainChangesNothing() async throws {
         let before = try await XenLab.check("xl list domu")
         let release = try await XenLab.run("warden release --domain domu")
@@ -71,6 +92,16 @@ struct Planning {
         let result = try await XenLab.run("warden plan --domain no-such-guest --policy /lab/policies/linux-syscall-tables.yaml")
         #expect(result.status != 0)
         #expect(result.text.contains("no-such-guest"), "\(result.text)")
+    }
+
+    @Test func aDomainWithoutAltp2mIsRefusedAtPreflight() async throws {
+        // A PVH guest like the lab's, without `altp2m`: created paused, never run.
+        let config = #"name = "plain"\ntype = "pvh"\nkernel = "/lab/domu/vmlinuz"\nramdisk = "/lab/domu/initrd"\nmemory = 32\n"#
+        try await XenLab.check("printf '\(config)' >/tmp/plain.cfg; xl list plain >/dev/null 2>&1 || xl create -p /tmp/plain.cfg")
+        let result = try await XenLab.run("warden run --domain plain --policy /lab/policies/linux-syscall-tables.yaml")
+        try await XenLab.check("xl destroy plain")
+        #expect(result.status != 0)
+        #expect(result.text.contains("altp2m"), "\(result.text)")
     }
 
     /// `address type name` lines (kallsyms or `warden symbols`) → name: address.

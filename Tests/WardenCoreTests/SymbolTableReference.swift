@@ -36,7 +36,9 @@ struct ReferenceSymbolTable {
     func nextKernelAddress(after address: UInt64) -> UInt64? { kernelAddresses.first { $0 > address } }
 
     func kernelSymbol(containing address: UInt64) -> (symbol: KernelSymbol, offset: UInt64)? {
-        guard let symbol = symbols.last(where: { $0.module == nil && $0.address <= address }) else { return nil }
+        guard symbols.contains(where: { $0.module == nil && $0.address > address }),
+            let symbol = symbols.last(where: { $0.module == nil && $0.address <= address })
+        else { return nil }
         return (symbol, address - symbol.address)
     }
 

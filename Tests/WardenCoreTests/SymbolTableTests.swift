@@ -43,6 +43,13 @@ import WardenCore
         #expect(table.kernelSymbol(containing: 0x1000) == nil)
     }
 
+    /// Found on real Xen: a write from a module was reported as `__init_scratch_end+998248514`.
+    @Test func addressesPastTheKernelImageAreNotNamedAfterItsLastSymbol() {
+        #expect(table.kernelSymbol(containing: 0xffff_ffff_8220_0300) == nil)
+        #expect(table.kernelSymbol(containing: 0xffff_ffff_c000_1042) == nil)
+        #expect(table.kernelSymbol(containing: 0xffff_ffff_8220_02ff)?.symbol.name != nil)
+    }
+
     @Test func systemMapTextIsZeroPaddedAndSorted() {
         let lines = table.systemMapText().split(separator: "\n")
         #expect(lines.first == "ffffffff81000000 T _text")

@@ -59,10 +59,12 @@ public struct SymbolTable: Sendable {
     }
 
     /// The kernel symbol at or below `address` (the one an instruction pointer falls in), with the
-    /// offset: of several at one address, the last in table order.
+    /// offset: of several at one address, the last in table order. Nil outside the kernel image:
+    /// below its first symbol, or at or past its last, which is an end marker (`_end`,
+    /// `__init_scratch_end`), so a module or vmalloc address is never named `_end+0x3b7fe042`.
     public func kernelSymbol(containing address: UInt64) -> (symbol: KernelSymbol, offset: UInt64)? {
         let index = firstKernelIndex(above: address)
-        guard index > 0 else { return nil }
+        guard index > 0, index < kernelCount else { return nil }
         let symbol = symbols[kernelPosition(index - 1)]
         return (symbol, address - symbol.address)
     }

@@ -9,8 +9,9 @@
  *                                  page tables translate it to (gpa)
  *   restore                        undo every write this module made (newest first)
  * Reading /proc/rootkit_sim gives the result of the last command, one line:
- *   ok SYMBOL+OFFSET gla=0x… gpa=0x… rip=0x… before=HEX after=HEX
- * where rip is the address of the store instruction (so a test can match the controller's alert)
+ *   ok SYMBOL+OFFSET gla=0x… alias=0x… gpa=0x… rip=0x… before=HEX after=HEX
+ * where alias is the virtual address the store went through and rip the store instruction's (what
+ * Xen reports for the write, so a test can match the controller's alert with them)
  * and after is what a read through the kernel's own mapping finds once the store returned.
  *
  * Symbols are found with kallsyms_lookup_name, no longer exported since Linux 5.7 (commit
@@ -93,6 +94,7 @@ static int write_bytes(unsigned long address, const u8 *bytes, unsigned int leng
 	phys_addr_t phys;
 	struct page *page;
 	u8 before[MAX_BYTES], after[MAX_BYTES];
+	unsigned long written;
 	void *alias;
 
 	if (offset + length > PAGE_SIZE)
@@ -104,6 +106,7 @@ static int write_bytes(unsigned long address, const u8 *bytes, unsigned int leng
 		return -ENOMEM;
 	memcpy(before, (void *)address, length);
 	rip = store((u8 *)alias + offset, bytes, length);
+	written = (unsigned long)alias + offset;
 	vunmap(alias);
 	memcpy(after, (void *)address, length);
 	if (undo_count < MAX_UNDO) {
@@ -112,8 +115,8 @@ static int write_bytes(unsigned long address, const u8 *bytes, unsigned int leng
 		memcpy(undo[undo_count].old, before, length);
 		undo_count++;
 	}
-	scnprintf(line, size, "gla=0x%lx gpa=0x%llx rip=0x%lx before=%*phN after=%*phN\n", address,
-		  (unsigned long long)phys, rip, length, before, length, after);
+	scnprintf(line, size, "gla=0x%lx alias=0x%lx gpa=0x%llx rip=0x%lx before=%*phN after=%*phN\n",
+		  address, written, (unsigned long long)phys, rip, length, before, length, after);
 	return 0;
 }
 
