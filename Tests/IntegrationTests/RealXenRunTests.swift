@@ -70,18 +70,19 @@ struct Run {
         #expect(try await LabXenState.read().isReleased)
     }
 
-    @Test(arguments: ["TERM", "INT"])
-    func aSignalMidAttackReleasesTheGuestAndWardenAttachesAgain(signal: String) async throws {
-        try await LabWarden.start(Self.syscallPolicy)
-        let protected = try await LabXenState.read()
-        #expect(protected.fields["altp2m"] == "1" && protected.fields["ring"]?.hasPrefix("held") == true, "\(protected)")
-        _ = try await RootkitSimulator.write("sys_call_table", offset: Self.unusedSyscall * 8, bytes: "00000081ffffffff")
-        try await LabWarden.stop(signal: signal)
-        let released = try await LabXenState.read()
-        #expect(released.isReleased, "\(released)")
-        #expect(try await XenLab.check("echo alive", in: "domu") == "alive\n")
-        try await LabWarden.start(Self.syscallPolicy)
-        try await LabWarden.stop()
+    /// SIGTERM, then SIGINT, each mid-attack; each time `warden run` attaches again afterwards.
+    @Test func aSignalMidAttackReleasesTheGuestAndWardenAttachesAgain() async throws {
+        for signal in ["TERM", "INT"] {
+            try await LabWarden.start(Self.syscallPolicy)
+            let protected = try await LabXenState.read()
+            #expect(protected.fields["altp2m"] == "1" && protected.fields["ring"]?.hasPrefix("held") == true, "\(protected)")
+            _ = try await RootkitSimulator.write("sys_call_table", offset: Self.unusedSyscall * 8, bytes: "00000081ffffffff")
+            let stderr = try await LabWarden.stop(signal: signal)
+            #expect(stderr.contains("guest released"), "SIG\(signal): \(stderr)")
+            let released = try await LabXenState.read()
+            #expect(released.isReleased, "after SIG\(signal): \(released)")
+            #expect(try await XenLab.check("echo alive", in: "domu") == "alive\n")
+        }
     }
 
     @Test func tenAttachDetachCyclesLeaveNothingBehind() async throws {
