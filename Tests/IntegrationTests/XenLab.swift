@@ -24,9 +24,13 @@ enum XenLab {
         return missing
     }
 
-    static var shouldRun: Bool { IntegrationEnvironment.isCI || missingPrerequisites.isEmpty }
+    /// The tier is opt-in (WARDEN_REAL_XEN=1) until it has run green in CI: a cold lab costs 7–18
+    /// minutes of boot and about half an hour of tests on 2 cores.
+    static var requested: Bool { ProcessInfo.processInfo.environment["WARDEN_REAL_XEN"] == "1" }
+    static var shouldRun: Bool { requested && (IntegrationEnvironment.isCI || missingPrerequisites.isEmpty) }
     static var skipReason: String {
-        "needs the real-Xen lab's packages (run scripts/setup --integration): " + missingPrerequisites.joined(separator: "; ")
+        guard requested else { return "the real-Xen tier runs with WARDEN_REAL_XEN=1 (it boots Xen in Bochs: see README)" }
+        return "needs the real-Xen lab's packages (run scripts/setup --integration): " + missingPrerequisites.joined(separator: "; ")
     }
 
     struct Output {
