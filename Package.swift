@@ -103,7 +103,7 @@ let package = Package(
         // Real Debian kernels booted under QEMU TCG; skipped with a reason when QEMU or the kernels are missing.
         .testTarget(
             name: "IntegrationTests",
-            dependencies: ["WardenCore", "KernelImage", "GuestSources", "warden", "TestSupport"],
+            dependencies: ["WardenCore", "KernelImage", "GuestSources", "warden", "TestSupport", "XenModel", "Hypervisor", "SyntheticGuest"],
             swiftSettings: strict),
         .testTarget(name: "XenRingTests", dependencies: ["XenRing", "CXen", "CXenShims", "TestSupport"], swiftSettings: strict),
         .testTarget(

@@ -151,6 +151,7 @@ extension ProtectionSession {
             case .target(let index, let offset, let outcome):
                 target = (index, offset)
                 let target = engine.frames.plan.targets[index]
+                if outcome == .allowedTrustedWriter { statistics.trustedWriter += 1 }
                 if outcome == .alerted || outcome == .logged {
                     pending.alert = alert(request, event, access, target, offset, outcome)
                 }

@@ -49,6 +49,8 @@ public final class ProtectionSession {
         public var denied = 0
         public var allowedOnce = 0
         public var collateral = 0
+        /// Writes to targets made from inside a trusted writer (`writers:`), let through silently.
+        public var trustedWriter = 0
         public var alerts = 0
         public var ignored = 0
         /// Writes Xen could not emulate (EMUL_UNIMPLEMENTED), refused with #UD whatever the policy said.

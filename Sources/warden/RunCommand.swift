@@ -88,7 +88,7 @@ extension Warden {
         static func finish(_ outcome: EnforcementDriver.Outcome) throws {
             let s = outcome.statistics
             let summary = "\(s.requests) events, \(s.denied) denied, \(s.allowedOnce) allowed once "
-                + "(\(s.collateral) outside targets), \(s.unemulatable) refused as unemulatable, \(s.ignored) ignored, "
+                + "(\(s.collateral) outside targets, \(s.trustedWriter) by trusted writers), \(s.unemulatable) refused as unemulatable, \(s.ignored) ignored, "
                 + "\(s.otherVersion) in another vm_event version, \(s.alerts) alerts"
             Diagnostics.log.notice("\(summary)")
             if let mismatch = outcome.versionMismatch {

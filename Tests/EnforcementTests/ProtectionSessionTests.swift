@@ -88,9 +88,11 @@ import XenModel
         guest.pump(session)
         #expect(try guest.read("_stext", plus: 0x10, count: 1) == [0x90])
         #expect(guest.alerts.isEmpty)
+        #expect(session.statistics.trustedWriter == 1)
         _ = guest.model.write(vcpu: 0, virtual: guest.address("_stext", plus: 0x20), bytes: [0xCC], rip: guest.address("commit_creds"))
         guest.pump(session)
         #expect(guest.alerts.map(\.outcome) == [.alerted])
+        #expect(session.statistics.trustedWriter == 1 && session.statistics.allowedOnce == 2)
         #expect(session.tearDown().isEmpty)
     }
 

@@ -60,6 +60,31 @@ struct Run {
         #expect(try await RootkitSimulator.read("modprobe_path", offset: 0, length: 8).fields["bytes"] == original.fields["bytes"])
     }
 
+    /// A trusted writer passes silently, on a real kernel path: `kernel.modprobe` set through
+    /// /proc/sys is stored byte by byte by the sysctl string handler (`_proc_do_string`, kernel/sysctl.c
+    /// in 6.1; `proc_dostring` where it is inlined), which the policy names in `writers:`. The rootkit
+    /// simulator's store to the same bytes, from its own code, is still alerted.
+    @Test func aTrustedWriterPassesSilentlyAndAnyOtherWriterIsReported() async throws {
+        let policy = #"warden-policy: 1\nname: lab-trusted-writer\ntargets:\n  - symbol: modprobe_path\n    action: alert\n    writers: [_proc_do_string, proc_dostring]\n"#
+        try await XenLab.check("printf '\(policy)' >/tmp/trusted-writer.yaml")
+        let original = try await XenLab.check("cat /proc/sys/kernel/modprobe", in: "domu")
+        try await LabWarden.start("--policy /tmp/trusted-writer.yaml")
+        try await XenLab.check("echo /sbin/modprobe.lab >/proc/sys/kernel/modprobe", in: "domu")
+        #expect(try await XenLab.check("cat /proc/sys/kernel/modprobe", in: "domu") == "/sbin/modprobe.lab\n")
+        // Then a store from elsewhere: its alert is also the sign that every earlier event was decided.
+        let write = try await RootkitSimulator.write("modprobe_path", offset: 0, bytes: "2f746d702f657669")  // "/tmp/evi"
+        let alerts = try await LabWarden.waitForAlerts(1)
+        let stderr = try await LabWarden.stop()
+        try await XenLab.check("echo '\(original.trimmingCharacters(in: .newlines))' >/proc/sys/kernel/modprobe", in: "domu")
+        #expect(alerts.count == 1, "\(alerts)")
+        #expect(alerts.first?["action"] as? String == "alerted")
+        #expect(alerts.first?["rip"] as? String == write.fields["rip"])
+        // The sysctl's stores reached Warden and were excused, not missed: the summary counts them.
+        let excused = try #require(stderr.firstMatch(of: /(\d+) by trusted writers/)?.1, "\(stderr)")
+        #expect(Int(excused).map { $0 >= 1 } == true, "\(stderr)")
+        #expect(try await LabXenState.read().isReleased)
+    }
+
     /// With the system-call policy. Under linux-kernel-core the lab's guest crawls instead: the frame
     /// of `modules_disabled` also holds the timekeeper's data, written on every tick, and each write
     /// is a VM exit and a round trip to dom0 (measured: about 80,000 events in ten minutes, the
