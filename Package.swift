@@ -86,8 +86,8 @@ let package = Package(
             ]),
 
         // What several test targets share (a seeded random generator, waiting for a condition on a
-        // child process); not part of any product.
-        .target(name: "TestSupport", path: "Tests/TestSupport", swiftSettings: strict),
+        // child process, a writer of Xen `xl dump-core` files); not part of any product.
+        .target(name: "TestSupport", dependencies: ["CElf", "CXen", "WardenCore"], path: "Tests/TestSupport", swiftSettings: strict),
         .testTarget(name: "TestSupportTests", dependencies: ["TestSupport"], swiftSettings: strict),
         .testTarget(name: "WardenCoreTests", dependencies: ["WardenCore", "SyntheticGuest", "TestSupport"], swiftSettings: strict),
         .testTarget(name: "ElfReaderTests", dependencies: ["ElfReader"], resources: [.copy("Fixtures")], swiftSettings: strict),

@@ -1,4 +1,5 @@
-/// Why an ELF core (QEMU `dump-guest-memory`) cannot be used. Every case names the file.
+/// Why an ELF core (QEMU `dump-guest-memory` or Xen `xl dump-core`) cannot be used. Every case
+/// names the file.
 public enum ElfCoreError: Error, Equatable, Sendable, CustomStringConvertible {
     case unreadable(path: String, reason: String)
     case notElf(path: String)
@@ -11,6 +12,10 @@ public enum ElfCoreError: Error, Equatable, Sendable, CustomStringConvertible {
     case malformedNote(path: String, offset: UInt64, problem: String)
     case badCPUState(path: String, vcpu: Int, problem: String)
     case noCPUState(path: String)
+    /// A part of a Xen `xl dump-core` file (a note, a section) contradicts the rest of the file.
+    case xenDump(path: String, part: String, problem: String)
+    /// No program headers (QEMU) and no `.note.Xen` section (Xen): not a guest dump Warden knows.
+    case neitherFormat(path: String)
 
     public var description: String {
         switch self {
@@ -18,6 +23,7 @@ public enum ElfCoreError: Error, Equatable, Sendable, CustomStringConvertible {
             "cannot read ELF core \(path): \(reason)"
         case .notElf(let path):
             "\(path) is not an ELF file; give a core written by QEMU's dump-guest-memory (ELF format)"
+                + " or by Xen's xl dump-core"
         case .unsupported(let path, let reason):
             "ELF core \(path) is not supported: \(reason)"
         case .malformed(let path, let field, let problem):
@@ -34,6 +40,11 @@ public enum ElfCoreError: Error, Equatable, Sendable, CustomStringConvertible {
         case .noCPUState(let path):
             "ELF core \(path) has no \"QEMU\" CPU-state notes, so CR3 and the other control registers are unknown;"
                 + " dump the guest with QEMU's dump-guest-memory in ELF format"
+        case .xenDump(let path, let part, let problem):
+            "Xen dump-core file \(path) is damaged: \(part) \(problem)"
+        case .neitherFormat(let path):
+            "ELF core \(path) has no program headers (as QEMU's dump-guest-memory writes) and no .note.Xen section"
+                + " (as Xen's xl dump-core writes), so Warden cannot find guest memory in it"
         }
     }
 }

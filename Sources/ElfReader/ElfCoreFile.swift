@@ -14,7 +14,6 @@ public final class ElfCoreFile {
     /// A program-header table larger than this is not from QEMU (one PT_LOAD per RAM block).
     public static let maximumProgramHeaders = 1 << 20
 
-    static let headerSize: UInt64 = 64
     static let programHeaderSize: UInt64 = 56
     static let sectionHeaderSize: UInt64 = 64
 
@@ -24,32 +23,24 @@ public final class ElfCoreFile {
         try self.init(file: file)
     }
 
-    public init(file: MappedFile) throws(ElfCoreError) {
+    public convenience init(file: MappedFile) throws(ElfCoreError) {
+        try self.init(file: file, header: ElfFileHeader(file: file))
+    }
+
+    init(file: MappedFile, header: ElfFileHeader) throws(ElfCoreError) {
         let path = file.path
         self.path = path
         self.file = file
         func malformed(_ field: String, _ problem: String) -> ElfCoreError {
             .malformed(path: path, field: field, problem: problem)
         }
-        guard let ident = file.bytes(offset: 0, count: 16), ident.starts(with: [0x7f, 0x45, 0x4c, 0x46]) else {
-            throw .notElf(path: path)
-        }
-        guard ident[4] == 2 else {
-            throw .unsupported(path: path, reason: "it is ELF32; Warden reads the ELF64 cores of x86-64 guests")
-        }
-        guard ident[5] == 1 else { throw .unsupported(path: path, reason: "it is big-endian; x86 cores are little-endian") }
-        guard file.size >= Self.headerSize, let type = file.uint16(at: 16), let machine = file.uint16(at: 18),
-            let phoff = file.uint64(at: 32), let shoff = file.uint64(at: 40),
-            let phentsize = file.uint16(at: 54), let phnum16 = file.uint16(at: 56),
-            let shentsize = file.uint16(at: 58)
-        else { throw malformed("ELF header", "is cut short (the file has \(file.size) bytes)") }
-        guard type == 4 else { throw .unsupported(path: path, reason: "e_type is \(type), not ET_CORE (4)") }
-        guard machine == 62 || machine == 3 else {
-            throw .unsupported(path: path, reason: "e_machine is \(machine), not x86 (EM_X86_64 62 or EM_386 3)")
-        }
-        self.machine = machine
-        guard UInt64(phentsize) == Self.programHeaderSize else {
-            throw malformed("e_phentsize", "is \(phentsize), expected 56 for ELF64")
+        machine = header.machine
+        let phoff = header.programHeaderOffset
+        let shoff = header.sectionHeaderOffset
+        let phnum16 = header.programHeaderCount
+        let shentsize = header.sectionHeaderEntrySize
+        guard UInt64(header.programHeaderEntrySize) == Self.programHeaderSize else {
+            throw malformed("e_phentsize", "is \(header.programHeaderEntrySize), expected 56 for ELF64")
         }
 
         // PN_XNUM (0xffff): the real program-header count is in section header 0's sh_info.

@@ -8,9 +8,13 @@ public final class ElfCoreDump: GuestSource {
     public let core: ElfCoreFile
     public let memory: any GuestPhysicalMemory
 
-    public init(path: String) throws(ElfCoreError) {
-        core = try ElfCoreFile(path: path)
-        memory = FileBackedMemory(file: core.file, map: core.memoryMap, sourceDescription: "ELF core \(path)")
+    public convenience init(path: String) throws(ElfCoreError) {
+        self.init(core: try ElfCoreFile(path: path))
+    }
+
+    public init(core: ElfCoreFile) {
+        self.core = core
+        memory = FileBackedMemory(file: core.file, map: core.memoryMap, sourceDescription: "ELF core \(core.path)")
     }
 
     /// Every vCPU's registers, vCPU 0 first. Throws `ElfCoreError` when the dump has no QEMU notes.
@@ -18,5 +22,15 @@ public final class ElfCoreDump: GuestSource {
         let states = try core.qemuCPUStates()
         guard !states.isEmpty else { throw ElfCoreError.noCPUState(path: core.path) }
         return states.enumerated().map { $0.element.registers(vcpu: $0.offset) }
+    }
+}
+
+/// Opens an ELF core in whichever format it is: QEMU `dump-guest-memory` or Xen `xl dump-core`.
+public enum GuestCore {
+    public static func open(path: String) throws(ElfCoreError) -> any GuestSource {
+        switch try ElfCore.open(path: path) {
+        case .qemu(let core): ElfCoreDump(core: core)
+        case .xen(let core): XenCoreDump(core: core)
+        }
     }
 }

@@ -18,10 +18,10 @@ extension Warden {
                 text (a trusted writer), and modprobe_path is rewritten (alerted). Alerts go to stdout; the
                 run ends with teardown and a check that the table is unchanged and the guest released.
 
-                With --memory CORE the same script runs on a real guest's ELF core (QEMU dump-guest-memory)
-                instead: symbols from that kernel's own kallsyms, writes through its own page tables, on as
-                many vCPUs as the dump has. The model writes private copies of the pages; the core file is
-                only read.
+                With --memory CORE the same script runs on a real guest's ELF core (QEMU dump-guest-memory,
+                or Xen xl dump-core of an HVM/PVH guest) instead: symbols from that kernel's own kallsyms,
+                writes through its own page tables, on as many vCPUs as the dump has. The model writes
+                private copies of the pages; the core file is only read.
                 """)
 
         @OptionGroup var output: AlertOutputOptions
@@ -29,7 +29,7 @@ extension Warden {
         @Flag(name: .customLong("five-level"), help: "Give the synthetic guest 5-level paging (CR4.LA57).")
         var fiveLevel = false
 
-        @Option(name: .customLong("memory"), help: "Run on a real guest's ELF core (QEMU dump-guest-memory) instead of a generated guest.")
+        @Option(name: .customLong("memory"), help: "Run on a real guest's ELF core (QEMU dump-guest-memory or Xen xl dump-core) instead of a generated guest.")
         var core: String?
 
         @Flag(name: .customLong("hold"), help: "Keep the rootkit attacking until SIGINT, SIGTERM or SIGHUP, then tear down.")

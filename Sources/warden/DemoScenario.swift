@@ -34,11 +34,11 @@ struct DemoScenario {
         }
     }
 
-    /// A real guest's ELF core (QEMU `dump-guest-memory`). The model runs over a copy-on-write layer,
-    /// so the core file is only read. Every vCPU runs with the kernel's own page tables (a vCPU caught
-    /// in user mode under PTI holds a CR3 that does not map the kernel) and with CR0.WP clear: the
-    /// rootkit clears it before writing read-only pages, as such rootkits do, and __text_poke's
-    /// writable alias of the text page reaches the same guest frame.
+    /// A real guest's ELF core (QEMU `dump-guest-memory` or Xen `xl dump-core`). The model runs over a
+    /// copy-on-write layer, so the core file is only read. Every vCPU runs with the kernel's own page
+    /// tables (a vCPU caught in user mode under PTI holds a CR3 that does not map the kernel) and with
+    /// CR0.WP clear: the rootkit clears it before writing read-only pages, as such rootkits do, and
+    /// __text_poke's writable alias of the text page reaches the same guest frame.
     init(policy: Policy, core path: String) throws {
         let (memory, vcpus) = try Self.openCore(path)
         try self.init(policy: policy, model: XenModel(memory: memory, vcpus: vcpus), origin: "ELF core \(path)") { symbols, plan in
@@ -47,7 +47,7 @@ struct DemoScenario {
     }
 
     private static func openCore(_ path: String) throws -> (CopyOnWriteMemory, [VCPURegisters]) {
-        let dump = try ElfCoreDump(path: path)
+        let dump = try GuestCore.open(path: path)
         let registers = try dump.vcpuRegisters()
         let location = try KernelLocator.locate(memory: dump.memory, registers: registers)
         let writeProtect: UInt64 = 1 << 16

@@ -5,7 +5,7 @@ import XenInterop
 
 /// The one guest a command reads: an ELF core, a live QEMU guest, or a live Xen domain.
 struct GuestSourceOptions: ParsableArguments {
-    @Option(name: .customLong("memory"), help: "An ELF core of the guest (QEMU dump-guest-memory).")
+    @Option(name: .customLong("memory"), help: "An ELF core of the guest (QEMU dump-guest-memory, or Xen xl dump-core of an HVM/PVH guest).")
     var core: String?
 
     @Option(name: .customLong("qemu-ram"), help: "A live QEMU guest's shared RAM file (memory-backend-file, share=on).")
@@ -31,7 +31,7 @@ struct GuestSourceOptions: ParsableArguments {
 
     /// Opens the guest named on the command line.
     func open() throws -> any GuestSource {
-        if let core { return try ElfCoreDump(path: core) }
+        if let core { return try GuestCore.open(path: core) }
         if let qemuRAM, let qmpSocket { return try QemuLiveGuest(ramFile: qemuRAM, qmpSocket: qmpSocket) }
         if let domain { return try XenDomain.open(domain) }
         throw ValidationError("name a guest: --memory CORE, --qemu-ram FILE --qmp SOCK, or --domain D")

@@ -1,4 +1,5 @@
 import Foundation
+import WardenCore
 
 /// Writes small x86-64 ELF64 cores shaped like QEMU's dump-guest-memory output, with knobs to
 /// make them hostile (lying sizes, counts and offsets).
@@ -110,3 +111,23 @@ struct SyntheticCore {
 func le16(_ value: UInt16) -> [UInt8] { withUnsafeBytes(of: value.littleEndian) { Array($0) } }
 func le32(_ value: UInt32) -> [UInt8] { withUnsafeBytes(of: value.littleEndian) { Array($0) } }
 func le64(_ value: UInt64) -> [UInt8] { withUnsafeBytes(of: value.littleEndian) { Array($0) } }
+
+extension SyntheticCore {
+    /// A QEMU-format core of `guest`: one PT_LOAD per RAM range, and per vCPU the NT_PRSTATUS and
+    /// "QEMU" notes QEMU writes.
+    init(guest: any GuestSource) throws {
+        self.init()
+        loads = try guest.memory.ramRanges.map { range in
+            let count = Int(range.end - range.start)
+            return Load(physical: range.start, bytes: try guest.memory.readBytes(physical: range.start, count: count))
+        }
+        for (index, vcpu) in try guest.vcpuRegisters().enumerated() {
+            notes.append(Note(name: "CORE", type: 1, descriptor: Self.prstatus(pid: UInt32(index + 1), rip: vcpu.rip)))
+        }
+        for vcpu in try guest.vcpuRegisters() {
+            notes.append(Note(name: "QEMU", type: 0, descriptor: Self.qemuCPUState(
+                rip: vcpu.rip, cr0: vcpu.cr0, cr3: vcpu.cr3, cr4: vcpu.cr4, idtBase: vcpu.idtrBase, gsBase: vcpu.gsBase,
+                kernelGSBase: vcpu.kernelGSBase)))
+        }
+    }
+}
