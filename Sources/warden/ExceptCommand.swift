@@ -8,28 +8,33 @@ extension Warden {
         static let configuration = CommandConfiguration(
             abstract: "Print the policy change that would have let an alert's access through, or make it.",
             discussion: """
-                Reads one alert (a JSON line from warden run --output json) and prints a target entry with the
-                exception: the function the access came from as a trusted writer, or else the narrowest run of
-                excluded bytes, with a comment naming the alert. The entry repeats the target's extent, access and
+                Reads one alert (a JSON line from warden run --output json) and prints a target entry with the \
+                exception: the function the access came from as a trusted writer, or else the narrowest run of \
+                excluded bytes, with a comment naming the alert. The entry repeats the target's extent, access and \
                 action, so appended to a policy file loaded together with the alert's it merges with that target.
-                --apply FILE adds the exception to FILE in place (to the target's own list when FILE has the
-                target, else as a new entry), keeping comments and layout, and writes FILE only once the result
+
+                --apply FILE adds the exception to FILE in place (to the target's own list when FILE has the \
+                target, else as a new entry), keeping comments and layout, and writes FILE only once the result \
                 is a valid policy.
                 """)
 
-        @Argument(help: "A file holding one alert as a JSON line; '-' or nothing reads standard input.")
+        @Argument(help: ArgumentHelp("A file holding one alert as a JSON line; '-' or nothing reads standard input.", valueName: "alert-file"))
         var alert: String = "-"
 
-        @Option(name: .customLong("policy"), help: "The policy file holding the alert's rule (default: the file its 'policy' field names).")
+        @Option(
+            name: .customLong("policy"),
+            help: ArgumentHelp("The policy file holding the alert's rule (default: the file its 'policy' field names).", valueName: "file"))
         var policy: String?
 
-        @Option(name: .customLong("apply"), help: "Add the exception to this policy file in place.")
+        @Option(name: .customLong("apply"), help: ArgumentHelp("Add the exception to this policy file in place.", valueName: "file"))
         var apply: String?
 
         @Flag(name: .customLong("exclude"), help: "Exclude the accessed bytes even when a trusted writer would do.")
         var exclude = false
 
-        @Option(name: .customLong("length"), help: "Bytes to exclude (default: up to the last byte the alert shows changed, else 1).")
+        @Option(
+            name: .customLong("length"),
+            help: ArgumentHelp("Bytes to exclude (default: up to the last byte the alert shows changed, else 1).", valueName: "bytes"))
         var length: UInt64?
 
         func validate() throws {

@@ -56,6 +56,27 @@ import WardenCore
         #expect(merged.targets.map { $0.writers.map(\.function) } == [["proc_dostring"]])
     }
 
+    @Test func theAlertCanComeOnStandardInput() throws {
+        let scratch = try Scratch(alert: Self.alert())
+        defer { scratch.remove() }
+        let process = Process()
+        process.executableURL = BuiltWarden.executable
+        process.arguments = ["except", "--exclude"]
+        let input = Pipe()
+        let output = Pipe()
+        process.standardInput = input
+        process.standardOutput = output
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        input.fileHandleForWriting.write(try Data(contentsOf: URL(fileURLWithPath: scratch.alert)))
+        try input.fileHandleForWriting.close()
+        let printed = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        #expect(process.terminationStatus == 0)
+        // Five bytes differ between old and new ("/sbin" → "/tmp/"), and --exclude asked for bytes.
+        #expect(printed.hasSuffix("    exclude: [{offset: 0x0, length: 5}]\n"))
+    }
+
     @Test func applyEditsThePolicyInPlaceAndKeepsItsComments() throws {
         let scratch = try Scratch(alert: Self.alert())
         defer { scratch.remove() }
