@@ -54,7 +54,14 @@ extension Warden {
                 target = found
             } else {
                 let path = policy ?? alert.policy.file
-                let source = try Policy.load(path: path)
+                let source: Policy
+                do { source = try Policy.load(path: path) } catch {
+                    guard policy == nil else { throw error }
+                    // The alert names the file as warden run was given it, relative to where it ran.
+                    throw RuntimeFailure(
+                        "\(error)\nthat is the file the alert's policy field names; run from the directory warden run ran in, "
+                            + "or name the policy file with --policy")
+                }
                 guard let found = source.target(matchingRule: alert.rule) else {
                     throw RuntimeFailure(
                         "\(path): no target for the alert's rule \(alert.rule); name the policy file that has it with --policy")

@@ -110,6 +110,10 @@ import WardenCore
         let other = try scratch.write("other.yaml", "warden-policy: 1\nname: other\ntargets: [{symbol: sys_call_table}]\n")
         let missing = try BuiltWarden.run(["except", scratch.alert, "--policy", other])
         #expect(missing.standardError.contains("\(other): no target for the alert's rule site/modprobe_path"))
+        try FileManager.default.removeItem(atPath: scratch.policy)
+        let gone = try BuiltWarden.run(["except", scratch.alert])
+        #expect(gone.standardError.contains("\(scratch.policy):0:0: file: no such file"), "\(gone.standardError)")
+        #expect(gone.standardError.contains("or name the policy file with --policy"))
     }
 
     @Test func anOverlayThatCouldNotBeLoadedWithTheOriginalIsLeftUnchanged() throws {
