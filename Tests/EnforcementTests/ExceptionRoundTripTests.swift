@@ -29,10 +29,11 @@ import XenModel
     /// Plans `text` on a fresh model guest and makes one write from `rip` under protection;
     /// returns the alerts it raised and the bytes there afterwards.
     func write(
-        _ bytes: [UInt8], to symbol: String, plus offset: UInt64 = 0, rip: (ModelGuest) -> UInt64, policy text: String
+        _ bytes: [UInt8], to symbol: String, plus offset: UInt64 = 0, rip: (ModelGuest) -> UInt64, policy text: String,
+        alongside others: [String] = []
     ) throws -> (alerts: [Alert], after: [UInt8]) {
-        let policy = try Policy.parse(yaml: text, file: Self.file)
-        let guest = try ModelGuest(try PolicySet(policies: [policy]).targets)
+        let policies = try ([text] + others).enumerated().map { try Policy.parse(yaml: $0.element, file: "policy\($0.offset).yaml") }
+        let guest = try ModelGuest(try PolicySet(policies: policies).targets)
         let session = guest.session()
         try session.setUp()
         _ = guest.model.write(vcpu: 1, virtual: guest.address(symbol, plus: offset), bytes: bytes, rip: rip(guest))
@@ -54,7 +55,7 @@ import XenModel
         text.split(separator: "\n").filter { $0.contains("#") }
     }
 
-    @Test func analertedWriteFromAKernelFunctionStopsAlertingOnceThatFunctionIsTrusted() throws {
+    @Test func anAlertedWriteFromAKernelFunctionStopsAlertingOnceThatFunctionIsTrusted() throws {
         let path = Array("/tmp/x\0\0".utf8)
         let writer: (ModelGuest) -> UInt64 = { $0.address("synthetic_function_2", plus: 0x10) }
         let first = try write(path, to: "modprobe_path", rip: writer, policy: Self.policy)
@@ -75,6 +76,12 @@ import XenModel
         // Only that function was trusted: the same write from elsewhere still alerts.
         let other = try write(path, to: "modprobe_path", rip: { $0.address("commit_creds") }, policy: edit.text)
         #expect(other.alerts.map(\.outcome) == [.alerted])
+
+        // The printed entry, appended to a site file loaded with the unchanged policy, does the same.
+        let site = "warden-policy: 1\nname: local\ntargets:\n" + exception.entryLines().joined(separator: "\n") + "\n"
+        let overlaid = try write(path, to: "modprobe_path", rip: writer, policy: Self.policy, alongside: [site])
+        #expect(overlaid.alerts.isEmpty)
+        #expect(overlaid.after == path)
     }
 
     @Test func aDeniedWriteFromCodeWithoutASymbolPassesOnceItsFirstByteIsExcluded() throws {
