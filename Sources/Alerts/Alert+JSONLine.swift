@@ -21,7 +21,8 @@ extension Alert {
     /// The one alert in `text`, JSON Lines as `warden run --output json` writes them. Blank lines
     /// are skipped; no alert, or more than one, is an error, since the exception is for one access.
     public static func only(inJSONLines text: String) throws(AlertReadError) -> Alert {
-        let lines = text.split(separator: "\n", omittingEmptySubsequences: false).enumerated()
+        // "\r\n" is one Character in Swift, so both line ends are named.
+        let lines = text.split(omittingEmptySubsequences: false, whereSeparator: { $0 == "\n" || $0 == "\r\n" }).enumerated()
             .filter { !$0.element.allSatisfy(\.isWhitespace) }
         guard let (index, line) = lines.first else {
             throw AlertReadError(field: "input", message: "holds no alert; give one JSON line from warden run --output json")

@@ -120,6 +120,12 @@ import WardenCore
             #expect(error.field == "domain")
         }
         #expect(throws: AlertReadError.self) { try Alert.only(inJSONLines: " \n") }
+        do {
+            _ = try Alert.only(inJSONLines: "\(line)\r\n\(line)\r\n")
+            Issue.record("two CRLF-separated alerts were accepted")
+        } catch {
+            #expect(error.message.contains("holds 2 alerts (lines 1, 2)"))
+        }
     }
 
     @Test(arguments: [
