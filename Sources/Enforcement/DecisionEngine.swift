@@ -11,6 +11,8 @@ public struct DecisionEngine: Sendable {
     @usableFromInline let rules: [Rule]
     /// Trusted-writer functions as address ranges, all targets' in one array (`Rule.writers` slices it).
     @usableFromInline let writerRanges: [Range<UInt64>]
+    /// Excluded bytes as offsets into their target, all targets' in one array (`Rule.exclusions` slices it).
+    @usableFromInline let excludedRanges: [Range<UInt64>]
 
     @usableFromInline
     struct Rule: Sendable {
@@ -18,6 +20,7 @@ public struct DecisionEngine: Sendable {
         @usableFromInline var trapsExecute: Bool
         @usableFromInline var action: PolicyAction
         @usableFromInline var writers: Range<Int>
+        @usableFromInline var exclusions: Range<Int>
     }
 
     public init(frames: ProtectedFrames, symbols: SymbolTable) {
@@ -25,7 +28,10 @@ public struct DecisionEngine: Sendable {
         self.symbols = symbols
         var rules: [Rule] = []
         var ranges: [Range<UInt64>] = []
+        var excluded: [Range<UInt64>] = []
         for planned in frames.plan.targets {
+            let firstExclusion = excluded.count
+            excluded += planned.target.exclusions.map(\.range)
             let first = ranges.count
             for writer in planned.target.writers {
                 // A writer absent from this kernel just removes that exception.
@@ -36,10 +42,12 @@ public struct DecisionEngine: Sendable {
             rules.append(
                 Rule(
                     trapsWrite: planned.target.access.contains(.write), trapsExecute: planned.target.access.contains(.execute),
-                    action: planned.target.action, writers: first..<ranges.count))
+                    action: planned.target.action, writers: first..<ranges.count,
+                    exclusions: firstExclusion..<excluded.count))
         }
         self.rules = rules
         self.writerRanges = ranges
+        self.excludedRanges = excluded
     }
 
     /// The address ranges of the target's trusted writers found in this kernel.
@@ -57,6 +65,11 @@ public struct DecisionEngine: Sendable {
         guard let (index, offsetInTarget) = frames.targetIndex(gfn: gfn, offset: offset) else { return .allowOnce(.silent) }
         let rule = rules[index]
         guard access == .write ? rule.trapsWrite : rule.trapsExecute else { return .allowOnce(.silent) }
+        // Excluded bytes belong to the deciding (smallest) target, so an enclosing target cannot
+        // take the access back: the exception reads where it was written.
+        for position in rule.exclusions where excludedRanges[position].contains(offsetInTarget) {
+            return .allowOnce(.target(index, offset: offsetInTarget, outcome: .allowed))
+        }
         if access == .write {
             for position in rule.writers where writerRanges[position].contains(rip) {
                 return .allowOnce(.target(index, offset: offsetInTarget, outcome: .allowedTrustedWriter))

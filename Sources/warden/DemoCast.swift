@@ -38,6 +38,9 @@ struct DemoCast {
     static func realKernel(_ symbols: SymbolTable, plan: ProtectionPlan) throws -> DemoCast {
         let names = Names(symbols)
         let table = try plannedTarget("sys_call_table", in: plan)
+        guard let tableAddress = table.virtualAddress else {
+            throw DemoCastError(description: "the plan's sys_call_table target has no virtual address")
+        }
         guard let text = plan.targets.firstIndex(where: { $0.target.extent.description == "_stext.._etext" }) else {
             throw DemoCastError(description: "the plan has no _stext.._etext target: kernel text cannot be patched in this demo")
         }
@@ -48,7 +51,7 @@ struct DemoCast {
             .unwrapped(or: "no function in kernel text outside every other target to patch")
         return DemoCast(
             rootkitRIP: rootkit, hook: try names.address("commit_creds"),
-            sysCallTable: table.virtualAddress, sysCallTableBytes: Int(min(table.size, 1 << 16)),
+            sysCallTable: tableAddress, sysCallTableBytes: Int(min(table.size, 1 << 16)),
             textPokeRIP: try names.inside(["__text_poke", "text_poke_memcpy", "text_poke"], preferred: 0x30),
             patchedText: patchedText,
             modprobeWriterRIP: try names.inside(["proc_dostring", "proc_dostring_coredump", "commit_creds"], preferred: 0x10),
@@ -59,7 +62,9 @@ struct DemoCast {
     private static func onlyIn(_ index: Int, _ address: UInt64, _ plan: ProtectionPlan) -> Bool {
         plan.targets.indices.allSatisfy { other in
             let target = plan.targets[other]
-            let inside = address >= target.virtualAddress && address - target.virtualAddress < target.size
+            // A physical range has no virtual address to compare; the demo's policy names none.
+            guard let start = target.virtualAddress else { return other != index }
+            let inside = address >= start && address - start < target.size
             return inside == (other == index)
         }
     }

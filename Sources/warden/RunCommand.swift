@@ -81,7 +81,7 @@ extension Warden {
         /// The kernel Warden attached to and where its symbols came from, logged before any change
         /// to the guest: `kernel _text 0x… (KASLR slide 0x…), …; symbols: …`.
         static func attachLine(_ resolved: PlanPipeline.Resolved) -> String {
-            let source = resolved.plan.targets.first?.symbolSource ?? resolved.runningSymbols.origin.description
+            let source = resolved.plan.symbolSource ?? resolved.runningSymbols.origin.description
             return "kernel \(resolved.plan.kernel.summary); symbols: \(source)"
         }
 

@@ -165,7 +165,7 @@ import WardenCore
         let diagnostic = try onlyDiagnostic("{symbol: a, acess: [write]}")
         #expect(diagnostic.field == "targets[0].acess")
         #expect(diagnostic.message.contains("did you mean 'access'?"))
-        #expect(diagnostic.message.contains("symbol, range, length, access, action, optional, writers"))
+        #expect(diagnostic.message.contains("symbol, range, physical, virtual, length, access, action, optional, writers, exclude"))
     }
 
     @Test func targetThatIsNotAMappingIsReported() throws {

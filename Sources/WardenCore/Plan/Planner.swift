@@ -33,6 +33,10 @@ public struct Planner {
         var warnings: [String] = []
         var missing: [String] = []
         for target in targets {
+            if let addressed = try plan(addressRange: target) {
+                planned.append(addressed)
+                continue
+            }
             let absent = target.extent.symbolNames.filter { address(of: $0) == nil }
             if !absent.isEmpty {
                 let message = "\(target.location): \(target.extent): symbol \(absent.joined(separator: ", ")) "
@@ -43,6 +47,10 @@ public struct Planner {
             guard let (start, size, source) = extent(of: target) else {
                 missing.append("\(target.location): \(target.extent): empty or reversed range, or no size known")
                 continue
+            }
+            // Only now is a symbol's size known, so only now can its exclusions be held against it.
+            if let excluded = target.exclusions.first(where: { $0.offset + $0.length > size }) {
+                throw .exclusionPastEnd(target: target, excluded: excluded, size: size, source: source)
             }
             let frames: [FrameSpan]
             do { frames = try space.frames(virtual: start, length: size) } catch {
@@ -55,6 +63,7 @@ public struct Planner {
         }
         guard missing.isEmpty else { throw .unresolved(missing) }
         try checkOverlaps(planned)
+        try checkSharedFrames(planned)
         return ProtectionPlan(kernel: kernel, targets: planned, warnings: warnings)
     }
 
@@ -72,16 +81,23 @@ public struct Planner {
             if let size = symbol.size, size > 0 { return (start, size, .symbolSize) }
             guard let next = symbols.nextKernelAddress(after: symbol.address) else { return nil }
             return (start, next - symbol.address, .nextSymbol)
+        case .virtual(let start, let length):
+            return (start, length, .policy)
+        case .physical:
+            return nil
         }
     }
 
+    /// Virtual overlaps, named by virtual address; `checkSharedFrames` then catches the rest.
     func checkOverlaps(_ planned: [PlannedTarget]) throws(PlanError) {
-        let ordered = planned.sorted { $0.virtualAddress < $1.virtualAddress }
+        let ordered = planned.compactMap { target in target.virtualAddress.map { (start: $0, planned: target) } }
+            .sorted { $0.start < $1.start }
         for (index, current) in ordered.enumerated() {
             for later in ordered[(index + 1)...] {
-                guard later.virtualAddress < current.virtualAddress + current.size else { break }
-                if later.target.action != current.target.action || later.target.access != current.target.access {
-                    throw .conflict(first: current.target, second: later.target, overlapStart: later.virtualAddress)
+                guard later.start < current.start + current.planned.size else { break }
+                let (first, second) = (current.planned.target, later.planned.target)
+                if first.action != second.action || first.access != second.access {
+                    throw .conflict(first: first, second: second, overlapStart: later.start)
                 }
             }
         }

@@ -12,11 +12,14 @@ extension ProtectionPlan {
         ])
         let targetObjects = targets.map { planned -> JSONValue in
             let target = planned.target
+            // `va` for targets the page walk placed; `pa` for physical ranges, which have no virtual address.
+            let start: (String, JSONValue) =
+                planned.virtualAddress.map { ("va", .string(hex($0))) } ?? ("pa", .string(hex(planned.frames.first?.physical ?? 0)))
             return .object([
                 ("symbol", .string(target.extent.description)),
                 ("rule", .string(target.rule)),
                 ("policy", .string(target.location.description)),
-                ("va", .string(hex(planned.virtualAddress))),
+                start,
                 ("size", .number(planned.size)),
                 ("sizeSource", .string(planned.sizeSource.rawValue)),
                 ("source", .string(planned.symbolSource)),
@@ -24,6 +27,7 @@ extension ProtectionPlan {
                 ("access", .array(target.access.sorted().map { .string($0.rawValue) })),
                 ("optional", .bool(target.optional)),
                 ("writers", .array(target.writers.map { .string($0.function) })),
+                ("exclude", .array(target.exclusions.map { .object([("offset", .number($0.offset)), ("length", .number($0.length))]) })),
                 ("frames", .array(planned.frames.map { span in
                     .object([("gfn", .string(hex(span.gfn))), ("offset", .number(span.offset)), ("length", .number(span.length))])
                 })),

@@ -12,19 +12,24 @@ extension ProtectionPlan {
     public func renderText() -> String {
         var lines: [String] = []
         lines.append("kernel: \(kernel.summary)")
-        if let source = targets.first?.symbolSource { lines.append("symbols: \(source)") }
+        if let symbolSource { lines.append("symbols: \(symbolSource)") }
         for planned in targets {
             let target = planned.target
             lines.append("")
             lines.append(
                 "\(target.extent)  \(target.action.rawValue)  \(PlanError.accessText(target))"
                     + (target.optional ? "  (optional)" : ""))
+            let (space, start) = planned.virtualAddress.map { ("virtual", $0) } ?? ("physical", planned.frames.first?.physical ?? 0)
             lines.append(
-                "  virtual \(hex(planned.virtualAddress))-\(hex(planned.virtualAddress + planned.size)), "
-                    + "\(planned.size) bytes (\(planned.sizeSource.rawValue))")
+                "  \(space) \(hex(start))-\(hex(start + planned.size)), \(planned.size) bytes (\(planned.sizeSource.rawValue))")
             lines.append("  rule \(target.rule) at \(target.location)")
             if !target.writers.isEmpty {
                 lines.append("  trusted writers: " + target.writers.map(\.function).joined(separator: ", "))
+            }
+            if !target.exclusions.isEmpty {
+                lines.append(
+                    "  excluded bytes: "
+                        + target.exclusions.map { "+\(hex($0.offset))..+\(hex($0.offset + $0.length))" }.joined(separator: ", "))
             }
             lines.append("  frames: " + describeFrames(planned))
         }

@@ -30,10 +30,13 @@ public struct KernelFacts: Sendable, Equatable {
 /// One policy target resolved down to the guest frames that hold it.
 public struct PlannedTarget: Sendable, Equatable {
     public var target: ProtectedTarget
-    public var virtualAddress: UInt64
+    /// Runtime virtual address of the first protected byte; nil for a `physical:` range, which
+    /// names frames directly.
+    public var virtualAddress: UInt64?
     public var size: UInt64
     public var sizeSource: SizeSource
-    /// Where the addresses came from; includes the KASLR adjustment when one was applied.
+    /// Where the addresses came from; includes the KASLR adjustment when one was applied. For an
+    /// address range, that the policy gave the address.
     public var symbolSource: String
     public var frames: [FrameSpan]
 
@@ -62,6 +65,11 @@ public struct ProtectionPlan: Sendable, Equatable {
         self.kernel = kernel
         self.targets = targets
         self.warnings = warnings
+    }
+
+    /// Where the plan's symbol addresses came from; nil when every target is an address range.
+    public var symbolSource: String? {
+        targets.first { !$0.target.extent.symbolNames.isEmpty }?.symbolSource
     }
 
     /// Distinct guest frames the plan protects.

@@ -41,20 +41,36 @@ public enum TargetExtent: Sendable, Hashable, CustomStringConvertible {
     case symbolWithLength(String, UInt64)
     /// From the first symbol's address up to (not including) the second's: `_stext.._etext`.
     case range(from: String, to: String)
+    /// Whole guest frames by guest-physical address, with no symbol: `physical:0x1000000+4096`.
+    case physical(start: UInt64, length: UInt64)
+    /// Whole pages by kernel virtual address, with no symbol, found through the page walk:
+    /// `virtual:0xffff888001000000+4096`.
+    case virtual(start: UInt64, length: UInt64)
 
     public var description: String {
         switch self {
         case .symbol(let name): name
         case .symbolWithLength(let name, let length): "\(name)+\(length)"
         case .range(let from, let to): "\(from)..\(to)"
+        case .physical(let start, let length): "physical:0x\(String(start, radix: 16))+\(length)"
+        case .virtual(let start, let length): "virtual:0x\(String(start, radix: 16))+\(length)"
         }
     }
 
-    /// Every symbol name the extent needs resolved.
+    /// Every symbol name the extent needs resolved; none for address ranges.
     public var symbolNames: [String] {
         switch self {
         case .symbol(let name), .symbolWithLength(let name, _): [name]
         case .range(let from, let to): [from, to]
+        case .physical, .virtual: []
+        }
+    }
+
+    /// The target's size when the policy alone fixes it; nil when it comes from the guest's symbols.
+    public var policyLength: UInt64? {
+        switch self {
+        case .symbolWithLength(_, let length), .physical(_, let length), .virtual(_, let length): length
+        case .symbol, .range: nil
         }
     }
 }
@@ -71,6 +87,23 @@ public struct WriterException: Sendable, Hashable {
     }
 }
 
+/// Bytes of a target whose trapped accesses are let through silently: `offset` bytes into the
+/// target, `length` bytes long. Protection is per frame, so these bytes still trap; the decision
+/// then allows them, as it does a trusted writer's write.
+public struct ExcludedBytes: Sendable, Hashable {
+    public var offset: UInt64
+    public var length: UInt64
+    public var location: SourceLocation
+
+    public init(offset: UInt64, length: UInt64, location: SourceLocation) {
+        self.offset = offset
+        self.length = length
+        self.location = location
+    }
+
+    public var range: Range<UInt64> { offset..<(offset + length) }
+}
+
 /// One protected target of a policy.
 public struct ProtectedTarget: Sendable, Hashable {
     public var extent: TargetExtent
@@ -79,19 +112,22 @@ public struct ProtectedTarget: Sendable, Hashable {
     /// Absent on some kernels: a missing symbol is a warning, not an error.
     public var optional: Bool
     public var writers: [WriterException]
+    /// Parts of the target whose trapped accesses are allowed silently, in policy order.
+    public var exclusions: [ExcludedBytes]
     /// The rule name reported with alerts: `<policy name>/<target>`.
     public var rule: String
     public var location: SourceLocation
 
     public init(
         extent: TargetExtent, access: Set<ProtectedAccess>, action: PolicyAction, optional: Bool,
-        writers: [WriterException], rule: String, location: SourceLocation
+        writers: [WriterException], exclusions: [ExcludedBytes] = [], rule: String, location: SourceLocation
     ) {
         self.extent = extent
         self.access = access
         self.action = action
         self.optional = optional
         self.writers = writers
+        self.exclusions = exclusions
         self.rule = rule
         self.location = location
     }

@@ -3,7 +3,7 @@ public struct PolicySet: Sendable, Hashable {
     public let policies: [Policy]
     /// Every target of every policy in policy order. A target named again elsewhere with the same
     /// extent, action and access is merged into its first occurrence: that rule and location stay,
-    /// writers are the union, and it is optional only if every occurrence says optional.
+    /// writers and exclusions are the union, and it is optional only if every occurrence says optional.
     public let targets: [ProtectedTarget]
 
     /// Throws when two policies share a name (their rule names would be indistinguishable) or when
@@ -38,6 +38,9 @@ public struct PolicySet: Sendable, Hashable {
             }
             let known = Set(merged[index].writers.map(\.function))
             merged[index].writers += target.writers.filter { !known.contains($0.function) }
+            // A site's own file may add exceptions to a shipped target (`warden except` writes them).
+            let excluded = Set(merged[index].exclusions.map(\.range))
+            merged[index].exclusions += target.exclusions.filter { !excluded.contains($0.range) }
             merged[index].optional = merged[index].optional && target.optional
         }
         guard diagnostics.isEmpty else { throw PolicyError(diagnostics: diagnostics) }
@@ -88,6 +91,7 @@ public struct PolicySet: Sendable, Hashable {
         switch extent {
         case .symbolWithLength(_, let length): "length \(length)"
         case .symbol, .range: "the symbol's own size"
+        case .physical(_, let length), .virtual(_, let length): "length \(length)"
         }
     }
 

@@ -5,6 +5,8 @@ import Yams
 enum ExtentIdentity: Hashable {
     case symbol(String)
     case range(String, String)
+    case physical(UInt64, UInt64)
+    case virtual(UInt64, UInt64)
 }
 
 extension TargetExtent {
@@ -12,12 +14,16 @@ extension TargetExtent {
         switch self {
         case .symbol(let name), .symbolWithLength(let name, _): .symbol(name)
         case .range(let from, let to): .range(from, to)
+        case .physical(let start, let length): .physical(start, length)
+        case .virtual(let start, let length): .virtual(start, length)
         }
     }
 }
 
 extension PolicyNodeReader {
-    static let targetKeys = ["symbol", "range", "length", "access", "action", "optional", "writers"]
+    static let targetKeys = [
+        "symbol", "range", "physical", "virtual", "length", "access", "action", "optional", "writers", "exclude",
+    ]
     static let defaultAccess: Set<ProtectedAccess> = [.write]
     /// Warden exists to write-protect; a target that only reports must say so.
     static let defaultAction = PolicyAction.deny
@@ -78,6 +84,7 @@ extension PolicyNodeReader {
             let parsed = boolean(field.value, path: "\(path).optional", fallback: at)
             optional = parsed ?? optional
             valid = valid && parsed != nil
+            valid = checkOptional(field, fields: fields, path: "\(path).optional", fallback: at) && valid
         }
         var writers: [WriterException] = []
         if let field = fields["writers"] {
@@ -87,73 +94,17 @@ extension PolicyNodeReader {
             valid = checkWriters(field, action: action, access: access, path: "\(path).writers", fallback: at) && valid
         }
 
+        var exclusions: [ExcludedBytes] = []
+        if let field = fields["exclude"] {
+            let parsed = self.exclusions(field, targetLength: extent?.policyLength, action: action, path: "\(path).exclude", fallback: at)
+            exclusions = parsed ?? exclusions
+            valid = valid && parsed != nil
+        }
+
         guard valid, let extent else { return nil }
         return ProtectedTarget(
-            extent: extent, access: access, action: action, optional: optional, writers: writers,
+            extent: extent, access: access, action: action, optional: optional, writers: writers, exclusions: exclusions,
             rule: "\(policyName)/\(extent)", location: at)
-    }
-
-    /// Exactly one of `symbol` / `range`; `length` only refines a symbol.
-    private mutating func extent(_ fields: [String: PolicyField], path: String, at: SourceLocation) -> TargetExtent? {
-        let symbolField = fields["symbol"]
-        let rangeField = fields["range"]
-        let lengthField = fields["length"]
-        if let rangeField, symbolField != nil {
-            report(
-                "\(path).range", at: location(of: rangeField.key, else: at),
-                "a target names either symbol or range, not both; split it into two targets")
-            return nil
-        }
-        if let rangeField {
-            if let lengthField {
-                report(
-                    "\(path).length", at: location(of: lengthField.key, else: at),
-                    "length applies only to symbol targets; a range already ends at its end symbol, so remove length")
-                return nil
-            }
-            return range(rangeField.value, path: "\(path).range", fallback: at)
-        }
-        guard let symbolField else {
-            report(
-                path, at: at,
-                "target names neither symbol nor range; add 'symbol: <name>' for one symbol or "
-                    + "'range: <start>..<end>' for the bytes between two symbols")
-            return nil
-        }
-        let name = symbolName(symbolField.value, path: "\(path).symbol", fallback: at)
-        guard let lengthField else { return name.map { .symbol($0) } }
-        let length = byteLength(lengthField.value, path: "\(path).length", fallback: at)
-        guard let name, let length else { return nil }
-        return .symbolWithLength(name, length)
-    }
-
-    /// `start..end`, half-open: the end symbol's first byte is not protected.
-    private mutating func range(_ node: Node, path: String, fallback: SourceLocation) -> TargetExtent? {
-        let form = "write the range as <start>..<end>, two symbol names around '..', such as _stext.._etext"
-        guard let text = text(node, path: path, expected: "a symbol range such as _stext.._etext", fallback: fallback)
-        else { return nil }
-        let at = location(of: node, else: fallback)
-        let parts = text.split(separator: "..", omittingEmptySubsequences: false)
-        // Symbols may contain '.', so "a...b" could split two ways; refuse to guess.
-        guard parts.count == 2, !text.contains("...") else {
-            report(path, at: at, "'\(Self.clip(text))' is not a range; \(form)")
-            return nil
-        }
-        let from = parts[0].trimming(while: \.isWhitespace)
-        let to = parts[1].trimming(while: \.isWhitespace)
-        var valid = true
-        for (end, name) in [("start", from), ("end", to)] {
-            if let problem = Self.symbolNameProblem(name) {
-                report(path, at: at, "range \(end): \(problem)")
-                valid = false
-            }
-        }
-        guard valid else { return nil }
-        guard from != to else {
-            report(path, at: at, "range \(from)..\(to) is empty because it starts and ends at the same symbol; \(form)")
-            return nil
-        }
-        return .range(from: from, to: to)
     }
 
     /// Writer exceptions only make sense where writes are trapped and something would happen to them.
@@ -181,12 +132,8 @@ extension ExtentIdentity {
         switch self {
         case .symbol(let name): name
         case .range(let from, let to): "\(from)..\(to)"
+        case .physical(let start, let length): TargetExtent.physical(start: start, length: length).description
+        case .virtual(let start, let length): TargetExtent.virtual(start: start, length: length).description
         }
-    }
-}
-
-extension Substring {
-    fileprivate func trimming(while predicate: (Character) -> Bool) -> String {
-        String(drop(while: predicate).reversed().drop(while: predicate).reversed())
     }
 }

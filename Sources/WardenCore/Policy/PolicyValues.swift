@@ -73,46 +73,6 @@ extension PolicyNodeReader {
         return nil
     }
 
-    /// Bytes after a symbol: decimal or 0x hex only, because YAML 1.1 would read 0755 as octal and
-    /// accepts 0b, 0o, '_' and base-60 forms nobody expects in a length.
-    mutating func byteLength(_ node: Node, path: String, fallback: SourceLocation) -> UInt64? {
-        let at = location(of: node, else: fallback)
-        let examples = "write a byte count in decimal (4096) or 0x hex (0x1000)"
-        guard case .scalar(let scalar) = node, Self.kind(node) == .int || Self.kind(node) == .float else {
-            report(path, at: at, "expected a byte count; found \(Self.describe(node)); \(examples)")
-            return nil
-        }
-        let text = scalar.string
-        let limit = "at most 1 GiB (0x40000000) and greater than 0"
-        var digits = Substring(text)
-        var radix = 10
-        if digits.hasPrefix("0x") {
-            digits = digits.dropFirst(2)
-            radix = 16
-        }
-        guard !text.hasPrefix("-") else {
-            report(path, at: at, "length \(Self.clip(text)) is negative; lengths are \(limit)")
-            return nil
-        }
-        guard !digits.isEmpty, digits.allSatisfy({ $0.isASCII && (radix == 16 ? $0.isHexDigit : $0.isWholeNumber) }) else {
-            report(path, at: at, "'\(Self.clip(text))' is not a supported number notation; \(examples)")
-            return nil
-        }
-        guard radix == 16 || digits.count == 1 || !digits.hasPrefix("0") else {
-            report(path, at: at, "'\(Self.clip(text))' has a leading zero, which YAML reads as octal; \(examples)")
-            return nil
-        }
-        guard let value = UInt64(digits, radix: radix), value <= Self.maximumLength else {
-            report(path, at: at, "length \(Self.clip(text)) is too large; lengths are \(limit)")
-            return nil
-        }
-        guard value > 0 else {
-            report(path, at: at, "length is 0; lengths are \(limit) (omit length to use the symbol's own size)")
-            return nil
-        }
-        return value
-    }
-
     mutating func action(_ node: Node, path: String, fallback: SourceLocation) -> PolicyAction? {
         let choices = PolicyAction.allCases.map(\.rawValue).joined(separator: ", ")
         guard let word = text(node, path: path, expected: "one of \(choices)", fallback: fallback) else { return nil }
