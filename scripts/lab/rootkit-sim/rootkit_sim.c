@@ -88,7 +88,12 @@ static noinline unsigned long store(void *alias, const u8 *bytes, unsigned int l
 	return rip;
 }
 
-static int write_bytes(unsigned long address, const u8 *bytes, unsigned int length, char *line, size_t size)
+/*
+ * A write is recorded for `restore` unless it is one of restore's own: recording those would push
+ * a new entry for every one popped, and restore would never end.
+ */
+static int write_bytes(unsigned long address, const u8 *bytes, unsigned int length, bool record,
+		       char *line, size_t size)
 {
 	unsigned long offset = offset_in_page(address), rip;
 	phys_addr_t phys;
@@ -109,7 +114,7 @@ static int write_bytes(unsigned long address, const u8 *bytes, unsigned int leng
 	written = (unsigned long)alias + offset;
 	vunmap(alias);
 	memcpy(after, (void *)address, length);
-	if (undo_count < MAX_UNDO) {
+	if (record && undo_count < MAX_UNDO) {
 		undo[undo_count].address = address;
 		undo[undo_count].length = length;
 		memcpy(undo[undo_count].old, before, length);
@@ -141,7 +146,7 @@ static ssize_t command(struct file *file, const char __user *buffer, size_t coun
 		if (!address || length == 0 || length > MAX_BYTES || hex2bin(bytes, hex, length))
 			err = -EINVAL;
 		else
-			err = write_bytes(address + offset, bytes, length, line, sizeof(line));
+			err = write_bytes(address + offset, bytes, length, true, line, sizeof(line));
 		if (!err)
 			scnprintf(result, sizeof(result), "ok %s+%lu %s", symbol, offset, line);
 	} else if (sscanf(text, "read %127s %lu %u", symbol, &offset, &length) == 3) {
@@ -157,7 +162,7 @@ static ssize_t command(struct file *file, const char __user *buffer, size_t coun
 		while (undo_count > 0 && !err) {
 			struct undo_entry *entry = &undo[undo_count - 1];
 
-			err = write_bytes(entry->address, entry->old, entry->length, line, sizeof(line));
+			err = write_bytes(entry->address, entry->old, entry->length, false, line, sizeof(line));
 			undo_count--;
 		}
 		if (!err)
