@@ -96,7 +96,7 @@ let package = Package(
         .testTarget(
             name: "WardenCLITests",
             dependencies: [
-                "warden", "Enforcement", "Hypervisor", "SyntheticGuest", "WardenCore", "TestSupport",
+                "warden", "Enforcement", "Hypervisor", "SyntheticGuest", "WardenCore", "TestSupport", "XenModel", "Alerts",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: strict),

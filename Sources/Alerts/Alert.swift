@@ -1,28 +1,33 @@
 import WardenCore
 
-/// One trapped access to a protected guest range and what Warden did about it.
+/// One trapped access to a protected guest range and what Warden did about it, or one difference
+/// the integrity check found at attach (`finding`, action `found-at-attach`).
 ///
 /// Plain values only (no Xen types), so the enforcer, the renderers, the throttle and the tests
 /// share one vocabulary. `docs/alerts.md` documents every field; `docs/alert.schema.json` is the
 /// machine-checkable form of the JSON rendering.
 public struct Alert: Sendable, Hashable {
     /// The version of the alert schema every renderer emits. It changes only on an incompatible
-    /// change (a field removed, renamed or retyped); new optional fields keep the version.
-    public static let schemaVersion = 1
+    /// change (a field removed, renamed or retyped); new optional fields keep the version. 2: alerts
+    /// for differences found at attach, which have no vCPU or instruction (so `vcpu` and `rip` are
+    /// no longer always present, nor `gpa` for an entry that does not translate).
+    public static let schemaVersion = 2
 
     /// When the access was trapped (UTC, microseconds).
     public var time: AlertTimestamp
     public var domain: AlertDomain
-    public var vcpu: UInt32
+    /// The vCPU that made the access; nil for a finding at attach (except an IDT register's, whose vCPU it names).
+    public var vcpu: UInt32?
     public var access: ProtectedAccess
     /// The protected symbol and the offset of the first accessed byte inside it.
     public var target: SymbolOffset
     /// Guest linear address of the access; nil when Xen did not report one.
     public var gla: UInt64?
-    /// Guest physical address of the access.
-    public var gpa: UInt64
-    /// Guest instruction pointer of the accessing instruction.
-    public var rip: UInt64
+    /// Guest physical address of the access; nil only for a finding whose entry does not translate.
+    public var gpa: UInt64?
+    /// Guest instruction pointer of the accessing instruction; nil for a finding at attach, which
+    /// was written before Warden was there to see the instruction.
+    public var rip: UInt64?
     /// The kernel symbol `rip` falls in; nil when no known symbol covers it.
     public var ripSymbol: SymbolOffset?
     public var outcome: AlertOutcome
@@ -34,6 +39,8 @@ public struct Alert: Sendable, Hashable {
     public var written: WrittenBytes?
     /// The protected bytes after the write (`log` targets).
     public var after: ProtectedSnapshot?
+    /// What the integrity check at attach found (action `found-at-attach`).
+    public var finding: IntegrityDifference?
     /// The policy rule that decided, `<policy name>/<target>`.
     public var rule: String
     /// Where that rule is written (`file:line:column`).
@@ -44,10 +51,10 @@ public struct Alert: Sendable, Hashable {
     public var repeatedSince: AlertTimestamp?
 
     public init(
-        time: AlertTimestamp, domain: AlertDomain, vcpu: UInt32, access: ProtectedAccess, target: SymbolOffset,
-        gla: UInt64?, gpa: UInt64, rip: UInt64, ripSymbol: SymbolOffset?, outcome: AlertOutcome,
-        via: WritePath? = nil, reason: AlertReason? = nil, written: WrittenBytes? = nil, after: ProtectedSnapshot? = nil, rule: String, policy: SourceLocation,
-        repeats: Int = 0, repeatedSince: AlertTimestamp? = nil
+        time: AlertTimestamp, domain: AlertDomain, vcpu: UInt32?, access: ProtectedAccess, target: SymbolOffset,
+        gla: UInt64?, gpa: UInt64?, rip: UInt64?, ripSymbol: SymbolOffset?, outcome: AlertOutcome,
+        via: WritePath? = nil, reason: AlertReason? = nil, written: WrittenBytes? = nil, after: ProtectedSnapshot? = nil,
+        finding: IntegrityDifference? = nil, rule: String, policy: SourceLocation, repeats: Int = 0, repeatedSince: AlertTimestamp? = nil
     ) {
         self.time = time
         self.domain = domain
@@ -63,6 +70,7 @@ public struct Alert: Sendable, Hashable {
         self.reason = reason
         self.written = written
         self.after = after
+        self.finding = finding
         self.rule = rule
         self.policy = policy
         self.repeats = repeats

@@ -3,8 +3,8 @@ import WardenCore
 /// The flat `name=value` view of an alert shared by the text line and the syslog structured data,
 /// so the two can never disagree on a field's name, order or formatting.
 ///
-/// Absent optional fields are left out here; the text renderer shows `unknown` for the two that a
-/// reader expects in every line (`gla`, `ripSymbol`).
+/// Absent optional fields are left out here; the text renderer shows `unknown` for those a reader
+/// expects in every line (`TextAlertRenderer.alwaysShown`).
 struct AlertField: Equatable {
     var name: String
     var value: String
@@ -18,12 +18,12 @@ extension Alert {
             AlertField(name: "access", value: access.rawValue),
             AlertField(name: "domain", value: String(domain.id)),
             AlertField(name: "domainName", value: domain.name),
-            AlertField(name: "vcpu", value: String(vcpu)),
-            AlertField(name: "target", value: target.description),
         ]
+        if let vcpu { fields.append(AlertField(name: "vcpu", value: String(vcpu))) }
+        fields.append(AlertField(name: "target", value: target.description))
         if let gla { fields.append(AlertField(name: "gla", value: hexAddress(gla))) }
-        fields.append(AlertField(name: "gpa", value: hexAddress(gpa)))
-        fields.append(AlertField(name: "rip", value: hexAddress(rip)))
+        if let gpa { fields.append(AlertField(name: "gpa", value: hexAddress(gpa))) }
+        if let rip { fields.append(AlertField(name: "rip", value: hexAddress(rip))) }
         if let ripSymbol { fields.append(AlertField(name: "ripSymbol", value: ripSymbol.description)) }
         fields.append(AlertField(name: "rule", value: rule))
         fields.append(AlertField(name: "policy", value: policy.description))
@@ -37,6 +37,7 @@ extension Alert {
             fields.append(AlertField(name: "afterOffset", value: hexAddress(after.offset)))
             fields.append(AlertField(name: "after", value: hexBytes(after.bytes)))
         }
+        if let finding { fields += finding.flatFields }
         if repeats > 0 {
             fields.append(AlertField(name: "repeats", value: String(repeats)))
             if let repeatedSince { fields.append(AlertField(name: "repeatedSince", value: repeatedSince.description)) }

@@ -15,6 +15,9 @@ public enum AlertOutcome: String, Sendable, Hashable, CaseIterable {
     case alerted
     /// `log`: as `alerted`, plus the protected bytes after the write.
     case logged
+    /// The integrity check at attach found this entry hooked, and the policy's
+    /// `on-compromised-at-attach: alert` let Warden attach anyway.
+    case foundAtAttach = "found-at-attach"
 
     /// The outcome of applying `action` (the trusted-writer case is the enforcer's to choose).
     public init(_ action: PolicyAction) {

@@ -10,7 +10,7 @@ public protocol AlertSink: Sendable {
 public enum AlertFormat: String, Sendable, Hashable, CaseIterable {
     /// `TextAlertRenderer`: for people and grep.
     case text
-    /// `JSONAlertRenderer`: JSON Lines, schema 1, for programs.
+    /// `JSONAlertRenderer`: JSON Lines, schema 2, for programs.
     case json
 
     public func line(_ alert: Alert) -> String {

@@ -101,12 +101,15 @@ public struct ThrottleKey: Sendable, Hashable {
     public var domain: UInt32
     public var rule: String
     public var target: SymbolOffset
-    public var rip: UInt64
+    public var rip: UInt64?
     public var access: ProtectedAccess
     public var outcome: AlertOutcome
     /// A refusal Warden did not choose (e.g. an unemulatable instruction) is never folded into the
     /// policy's own denials of the same write.
     public var reason: AlertReason?
+    /// Each hooked entry found at attach is its own incident (IDT register findings of several
+    /// vCPUs share a target and differ only here).
+    public var finding: String?
 
     public init(_ alert: Alert) {
         domain = alert.domain.id
@@ -116,6 +119,7 @@ public struct ThrottleKey: Sendable, Hashable {
         access = alert.access
         outcome = alert.outcome
         reason = alert.reason
+        finding = alert.finding?.entryName
     }
 }
 

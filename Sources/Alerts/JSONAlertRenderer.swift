@@ -17,11 +17,11 @@ public enum JSONAlertRenderer {
             domain.number("id", Int(alert.domain.id))
             domain.string("name", alert.domain.name)
         }
-        object.number("vcpu", Int(alert.vcpu))
+        if let vcpu = alert.vcpu { object.number("vcpu", Int(vcpu)) }
         object.symbolOffset("target", alert.target)
         if let gla = alert.gla { object.string("gla", hexAddress(gla)) }
-        object.string("gpa", hexAddress(alert.gpa))
-        object.string("rip", hexAddress(alert.rip))
+        if let gpa = alert.gpa { object.string("gpa", hexAddress(gpa)) }
+        if let rip = alert.rip { object.string("rip", hexAddress(rip)) }
         if let ripSymbol = alert.ripSymbol { object.symbolOffset("ripSymbol", ripSymbol) }
         if let via = alert.via { object.string("via", via.rawValue) }
         if let reason = alert.reason { object.string("reason", reason.rawValue) }
@@ -33,6 +33,17 @@ public enum JSONAlertRenderer {
             object.object("after") { snapshot in
                 snapshot.unsigned("offset", after.offset)
                 snapshot.string("bytes", hexBytes(after.bytes))
+            }
+        }
+        if let finding = alert.finding {
+            object.object("finding") { nested in
+                nested.string("structure", finding.structure)
+                nested.number("index", finding.index)
+                if let found = finding.foundPointer { nested.string("found", hexAddress(found)) }
+                if let symbol = finding.foundSymbol { nested.symbolOffset("foundSymbol", symbol) }
+                if let region = finding.regionName { nested.string("foundRegion", region) }
+                if let attributes = finding.foundAttributes { nested.string("foundAttributes", attributes) }
+                nested.string("expected", finding.expected)
             }
         }
         object.string("rule", alert.rule)

@@ -15,10 +15,10 @@ extension AlertOutcome {
     /// The severity an alert with this outcome is logged at (documented in docs/alerts.md):
     /// an attempt on a protected range is a warning whether it was stopped (`denied`) or let
     /// through on purpose (`alerted`); `logged` is record-keeping (notice); writes the policy
-    /// expects (`allowed`, trusted writers) are informational.
+    /// expects (`allowed`, trusted writers) are informational; a hook found at attach is a warning.
     public var syslogSeverity: SyslogSeverity {
         switch self {
-        case .denied, .alerted: .warning
+        case .denied, .alerted, .foundAtAttach: .warning
         case .logged: .notice
         case .allowed, .allowedTrustedWriter: .informational
         }

@@ -18,14 +18,16 @@ public enum TextAlertRenderer {
         render(alert, includeTime: false, includeBytes: false, asciiOnly: true)
     }
 
+    /// Fields every line carries, in this order, `unknown` when the alert has no value: a finding
+    /// at attach has no vCPU or instruction, and Xen does not always report a linear address.
+    static let alwaysShown = [
+        "action", "access", "domain", "domainName", "vcpu", "target", "gla", "gpa", "rip", "ripSymbol", "rule", "policy",
+    ]
+
     static func render(_ alert: Alert, includeTime: Bool, includeBytes: Bool, asciiOnly: Bool) -> String {
-        var fields = alert.flatFields
-        if alert.gla == nil, let index = fields.firstIndex(where: { $0.name == "gpa" }) {
-            fields.insert(AlertField(name: "gla", value: "unknown"), at: index)
-        }
-        if alert.ripSymbol == nil, let index = fields.firstIndex(where: { $0.name == "rule" }) {
-            fields.insert(AlertField(name: "ripSymbol", value: "unknown"), at: index)
-        }
+        let present = alert.flatFields
+        var fields = alwaysShown.map { name in present.first { $0.name == name } ?? AlertField(name: name, value: "unknown") }
+        fields += present.filter { !alwaysShown.contains($0.name) }
         if !includeBytes {
             let byteFields: Set<String> = ["old", "new", "afterOffset", "after"]
             fields.removeAll { byteFields.contains($0.name) }

@@ -66,6 +66,10 @@ public final class SyntheticGuest: GuestSource {
                 let flags = PageTableBuilder.writable | PageTableBuilder.noExecute
                 try tables.map(virtual: Self.directMapBase + offset, physical: offset, pageSize: 2 << 20, flags: flags)
             }
+            // idt_map_in_cea(): the IDT register points at a read-only alias of idt_table.
+            try tables.map(
+                virtual: SyntheticInterrupts.idtAlias, physical: base + SyntheticKernel.idtTableOffset, pageSize: 4096,
+                flags: PageTableBuilder.noExecute)
             try Self.writeImage(into: ram, base: base, textBase: textBase, symbols: symbols, layout: configuration.kallsymsLayout)
         } catch {
             throw BuildError.layout("\(error)")
@@ -76,7 +80,8 @@ public final class SyntheticGuest: GuestSource {
         registers = (0..<configuration.vcpuCount).map { vcpu in
             VCPURegisters(
                 vcpu: vcpu, cr0: 0x8005_0033, cr3: tables.root | (vcpu == 0 ? userBit : 0) | UInt64(vcpu + 1),
-                cr4: cr4, efer: 0xD01, rip: SyntheticKernel.handler(0, KernelLocator.linkTimeTextBase + configuration.kaslrSlide))
+                cr4: cr4, efer: 0xD01, rip: SyntheticKernel.handler(0, KernelLocator.linkTimeTextBase + configuration.kaslrSlide),
+                idtrBase: SyntheticInterrupts.idtAlias)
         }
     }
 
@@ -85,12 +90,13 @@ public final class SyntheticGuest: GuestSource {
     ) throws {
         // Text: int3 padding, as the linker fills gaps between functions.
         try ram.write(physical: base, bytes: [UInt8](repeating: 0xCC, count: Int(SyntheticKernel.textSize)))
-        var table: [UInt8] = []
-        for number in 0..<SyntheticKernel.syscallCount {
-            table += withUnsafeBytes(of: SyntheticKernel.handler(number, textBase).littleEndian) { Array($0) }
+        func table(_ count: Int, _ handler: (Int, UInt64) -> UInt64) -> [UInt8] {
+            (0..<count).flatMap { number in withUnsafeBytes(of: handler(number, textBase).littleEndian) { Array($0) } }
         }
-        try ram.write(physical: base + SyntheticKernel.syscallTableOffset, bytes: table)
-        try ram.write(physical: base + SyntheticKernel.ia32SyscallTableOffset, bytes: table)
+        try ram.write(physical: base + SyntheticKernel.syscallTableOffset, bytes: table(SyntheticKernel.syscallCount, SyntheticKernel.handler))
+        try ram.write(
+            physical: base + SyntheticKernel.ia32SyscallTableOffset, bytes: table(SyntheticKernel.ia32SyscallCount, SyntheticKernel.ia32Handler))
+        try ram.write(physical: base + SyntheticKernel.idtTableOffset, bytes: SyntheticInterrupts.idt(textBase: textBase))
         try ram.write(physical: base + SyntheticKernel.modprobePathOffset, bytes: Array("/sbin/modprobe".utf8) + [0])
         let kallsyms = try KallsymsEncoder(layout: layout)
             .encode(symbols: symbols, relativeBase: textBase)

@@ -6,7 +6,7 @@ import Synchronization
 
 /// Where alerts go: stdout (text or JSON lines) and optionally syslog, through flood control.
 struct AlertOutputOptions: ParsableArguments {
-    @Option(name: .customLong("output"), help: "Alert format on stdout: text or json (JSON lines, schema 1, docs/alerts.md).")
+    @Option(name: .customLong("output"), help: "Alert format on stdout: text or json (JSON lines, schema 2, docs/alerts.md).")
     var format: AlertFormat = .text
 
     @Flag(name: .customLong("syslog"), help: "Also send alerts as RFC 5424 messages to the local syslog socket.")
@@ -28,11 +28,16 @@ final class AlertOutput: Sendable {
     private let throttle: Mutex<AlertThrottle<ContinuousClock.Instant>>
     private let failures = Atomic<Int>(0)
 
-    init(_ options: AlertOutputOptions) throws {
+    convenience init(_ options: AlertOutputOptions) throws {
         var sinks: [any AlertSink] = [StandardOutputSink(format: options.format)]
         if options.syslog { sinks.append(SyslogSink(socketPath: options.syslogSocket)) }
+        try self.init(sinks: sinks, repeatWindow: .seconds(options.repeatWindow))
+    }
+
+    /// Alerts to `sinks`; tests pass one that records them.
+    init(sinks: [any AlertSink], repeatWindow: Duration) throws {
         self.sinks = sinks
-        throttle = Mutex(try AlertThrottle(window: .seconds(options.repeatWindow)))
+        throttle = Mutex(try AlertThrottle(window: repeatWindow))
     }
 
     func report(_ alert: Alert) {

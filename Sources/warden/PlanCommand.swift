@@ -1,4 +1,5 @@
 import ArgumentParser
+import Logging
 import WardenCore
 
 extension Warden {
@@ -27,10 +28,14 @@ extension Warden {
         func run() async throws {
             let policySet = try PolicySet.load(paths: policies)
             let source = try guest.open()
-            let plan = try PlanPipeline.plan(
+            let resolved = try PlanPipeline.resolve(
                 targets: policySet.targets, memory: source.memory, registers: try source.vcpuRegisters(),
                 symbolFile: symbols)
-            try StandardOutput.write(json ? plan.renderJSON() : plan.renderText())
+            // The plan is printed either way: `warden check` is the command whose status says clean.
+            let integrity = resolved.integrity
+            try StandardOutput.write(
+                json ? resolved.plan.renderJSON(integrity: integrity) : resolved.plan.renderText() + "\n" + integrity.renderText())
+            if !integrity.isClean { Diagnostics.log.warning("\(integrity.verdict): warden run would \(policySet.compromiseResponse.rawValue) at attach") }
         }
     }
 }

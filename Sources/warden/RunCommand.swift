@@ -53,29 +53,47 @@ extension Warden {
             let report = try XenPreflight.check(domain, allowPath: allowPath)
             for warning in report.warnings { Diagnostics.log.warning("\(warning)") }
             if let note = report.allowPathNote { Diagnostics.log.notice("\(note)") }
-            let hypervisor = report.hypervisor
+            let outcome = try await Self.protect(
+                hypervisor: report.hypervisor, domainName: domain, policySet: policySet, symbolFile: symbols, allowPath: allowPath,
+                alerts: try AlertOutput(output))
+            try Self.finish(outcome)
+        }
+
+        /// Everything `run` does once preflight has passed, on any hypervisor (tests use the model):
+        /// plan, the integrity check at attach and the policy's answer to it, then the session.
+        /// Until the session's set-up, the guest is only read.
+        static func protect(
+            hypervisor: any Hypervisor, domainName: String, policySet: PolicySet, symbolFile: String?, allowPath: AllowPath,
+            alerts: AlertOutput, until: @escaping @Sendable () -> Bool = { false }
+        ) async throws -> EnforcementDriver.Outcome {
             let resolved = try PlanPipeline.resolve(
                 targets: policySet.targets, memory: hypervisor.memory, registers: try hypervisor.vcpuRegisters(),
-                symbolFile: symbols)
+                symbolFile: symbolFile)
             let plan = resolved.plan
             Diagnostics.log.notice("\(Self.attachLine(resolved))")
-            let alerts = try AlertOutput(output)
+            let domain = AlertDomain(id: hypervisor.domain, name: domainName)
+            let decision = AttachDecision(report: resolved.integrity, policies: policySet, domain: domain)
+            guard decision.attaches else { throw RuntimeFailure(decision.explanation) }
+            if resolved.integrity.isClean {
+                Diagnostics.log.notice("\(decision.explanation)")
+            } else {
+                Diagnostics.log.warning("\(decision.explanation)")
+            }
+            decision.alerts.forEach(alerts.report)
             let session = ProtectionSession(
                 hypervisor: hypervisor,
                 engine: DecisionEngine(frames: ProtectedFrames(plan: plan), symbols: resolved.runningSymbols),
-                domain: AlertDomain(id: hypervisor.domain, name: domain), allowPath: allowPath, report: alerts.report)
+                domain: domain, allowPath: allowPath, report: alerts.report)
             // Reading kallsyms and indexing the frames left megabytes of freed scratch in the heap;
             // hand it back before the controller settles in for hours (see the benchmarks' footprint).
             malloc_trim(0)
-            Diagnostics.log.notice("protecting \(plan.distinctFrames) frames of domain \(domain)")
-            let outcome: EnforcementDriver.Outcome
+            Diagnostics.log.notice("protecting \(plan.distinctFrames) frames of domain \(domainName)")
             do {
-                outcome = try await EnforcementDriver.run(session: session, alerts: alerts)
+                return try await EnforcementDriver.run(session: session, alerts: alerts, until: until)
             } catch let failure as ProtectionSession.SetupError where failure.cause.operation == "xc_monitor_enable" {
                 // A ring held by another tool (or by a killed Warden) gets the preflight's explanation.
                 throw XenPreflight.ringEnableFailure(failure.cause, domid: hypervisor.domain)
             }
-            try Self.finish(outcome)
         }
 
         /// The kernel Warden attached to and where its symbols came from, logged before any change

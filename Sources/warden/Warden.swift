@@ -6,5 +6,5 @@ struct Warden: AsyncParsableCommand {
         commandName: "warden",
         abstract: "Keeps a Xen HVM guest's kernel honest from dom0: protects kernel symbols with altp2m views.",
         version: "0.1.0",
-        subcommands: [Plan.self, Symbols.self, Run.self, Release.self, Demo.self, Except.self])
+        subcommands: [Plan.self, Check.self, Symbols.self, Run.self, Release.self, Demo.self, Except.self])
 }

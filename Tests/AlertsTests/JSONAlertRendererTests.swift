@@ -5,7 +5,7 @@ import Testing
 @Suite struct JSONAlertLines {
     @Test func rendersTheDocumentedObjectInFieldOrder() {
         let line = JSONAlertRenderer.line(AlertSamples.make(outcome: .alerted, written: WrittenBytes(old: [0x01], new: [0xff])))
-        #expect(line == #"{"schema":1,"time":"2025-01-02T03:04:05.123456Z","action":"alerted","access":"write","#
+        #expect(line == #"{"schema":2,"time":"2025-01-02T03:04:05.123456Z","action":"alerted","access":"write","#
             + #""domain":{"id":7,"name":"web-1"},"vcpu":1,"target":{"symbol":"sys_call_table","offset":24},"#
             + #""gla":"0xffffffff82200018","gpa":"0x2200018","rip":"0xffffffffc0a01234","#
             + #""ripSymbol":{"symbol":"evil_init","offset":52},"old":"01","new":"ff","#
@@ -19,7 +19,7 @@ import Testing
     }
 
     @Test func parsesBackToTheSameValuesWithFoundation() throws {
-        for alert in AlertSamples.variety {
+        for alert in AlertSamples.variety + AlertSamples.findings {
             let line = JSONAlertRenderer.line(alert)
             #expect(!line.contains("\n") && !line.contains("\u{2028}"))
             let parsed = try JSONValue.parse(line)

@@ -47,7 +47,7 @@ struct RealRsyslogReception {
             }
             #expect(parameters["domainName"] == .string(alert.domain.name))
             #expect(parameters["target"] == .string(alert.target.description))
-            #expect(parameters["rip"] == .string("0x" + String(alert.rip, radix: 16)))
+            #expect(parameters["rip"] == alert.rip.map { .string("0x" + String($0, radix: 16)) })
             #expect(parameters["repeats"] == (alert.repeats > 0 ? .string(String(alert.repeats)) : nil))
         }
     }

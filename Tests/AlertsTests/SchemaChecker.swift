@@ -2,12 +2,12 @@ import Foundation
 
 /// A checker for the part of JSON Schema 2020-12 that `docs/alert.schema.json` uses: `type`,
 /// `enum`, `required`, `properties`, `additionalProperties: false`, `pattern`, `minimum`,
-/// `maximum` and local `$ref`s into `$defs`. A full validator is out of scope, so the checker
+/// `maximum`, `if`/`then`/`else` and local `$ref`s into `$defs`. A full validator is out of scope, so the checker
 /// refuses any schema with another keyword: the schema cannot say something this test ignores.
 struct SchemaChecker: Sendable {
     static let supportedKeywords: Set<String> = [
         "$schema", "$id", "$defs", "$ref", "title", "description",
-        "type", "enum", "required", "properties", "additionalProperties", "pattern", "minimum", "maximum",
+        "type", "enum", "required", "properties", "additionalProperties", "pattern", "minimum", "maximum", "if", "then", "else",
     ]
 
     let root: JSONValue
@@ -59,6 +59,13 @@ struct SchemaChecker: Sendable {
         }
         if let maximum = keywords["maximum"]?.numericValue, let value = instance.numericValue, value > maximum {
             found.append("\(path): \(value) is above the maximum \(maximum)")
+        }
+        if let condition = keywords["if"] {
+            var conditionViolations: [String] = []
+            check(instance, against: condition, path: path, into: &conditionViolations)
+            if let branch = keywords[conditionViolations.isEmpty ? "then" : "else"] {
+                check(instance, against: branch, path: path, into: &found)
+            }
         }
         guard case .object(let members) = instance else { return }
         if case .array(let required) = keywords["required"] {
@@ -113,6 +120,7 @@ struct SchemaChecker: Sendable {
             if keyword == "properties" || keyword == "$defs", case .object(let children) = value {
                 for (name, child) in children { collectUnsupported(child, path: "\(path)/\(keyword)/\(name)", into: &found) }
             }
+            if ["if", "then", "else"].contains(keyword) { collectUnsupported(value, path: "\(path)/\(keyword)", into: &found) }
         }
         if let additional = keywords["additionalProperties"], additional != .bool(false) {
             found.append("\(path)/additionalProperties (only false is implemented)")

@@ -6,7 +6,7 @@ import Testing
     @Test func everySampleAlertConformsToTheSchemaFile() throws {
         _ = try AlertSchema.checker.get()
         // `make` already checked each; this states the expectation explicitly for the whole set.
-        for alert in AlertSamples.variety {
+        for alert in AlertSamples.variety + AlertSamples.findings {
             let parsed = try #require(AlertSchema.check(alert))
             #expect(parsed["schema"] == .integer(Int64(Alert.schemaVersion)))
         }
@@ -17,7 +17,7 @@ import Testing
         // Every optional member at once, though `via` and `reason` never meet in one real alert.
         let full = AlertSamples.make(
             outcome: .logged, via: .emulation, reason: .emulationUnimplemented, written: AlertSamples.writtenBytes,
-            after: ProtectedSnapshot(offset: 1, bytes: [1]))
+            after: ProtectedSnapshot(offset: 1, bytes: [1]), finding: AlertSamples.hookedEntry)
         var summary = full
         summary.repeats = 3
         summary.repeatedSince = AlertSamples.time
@@ -31,7 +31,8 @@ import Testing
     @Test func alertDocumentMentionsEverySchemaField() throws {
         let document = try String(contentsOf: AlertSchema.documentURL, encoding: .utf8)
         let nested = ["domain.id", "domain.name", "target.symbol", "target.offset", "ripSymbol.symbol",
-                      "ripSymbol.offset", "after.offset", "after.bytes"]
+                      "ripSymbol.offset", "after.offset", "after.bytes", "finding.structure", "finding.index", "finding.found",
+                      "finding.foundSymbol", "finding.foundRegion", "finding.foundAttributes", "finding.expected"]
         for field in try declaredMembers().sorted() + nested {
             #expect(document.contains("`\(field)`"), "docs/alerts.md does not document `\(field)`")
         }
@@ -55,6 +56,21 @@ import Testing
         }
         members["rule"] = nil
         #expect(checker.violations(of: .object(members)) == ["$: required member rule is missing"])
+    }
+
+    /// Schema 2: an access alert still needs its vCPU, address and instruction; only a finding at
+    /// attach goes without them, and it must say what it found.
+    @Test func accessAlertsNeedVCPUAndRIPAndFindingsNeedTheirFinding() throws {
+        let checker = try AlertSchema.checker.get()
+        guard case .object(var access) = try #require(AlertSchema.check(AlertSamples.make())) else { return }
+        access["rip"] = nil
+        access["vcpu"] = nil
+        #expect(
+            checker.violations(of: .object(access)) == ["$: required member vcpu is missing", "$: required member rip is missing"])
+        guard case .object(var found) = try #require(AlertSchema.check(AlertSamples.found(AlertSamples.hookedEntry))) else { return }
+        #expect(found["vcpu"] == nil && found["rip"] == nil)
+        found["finding"] = nil
+        #expect(checker.violations(of: .object(found)) == ["$: required member finding is missing"])
     }
 
     @Test func checkerRefusesSchemasUsingKeywordsItDoesNotImplement() {

@@ -6,7 +6,7 @@ import Testing
 
     @Test func writesTheRFC5424HeaderAndOneStructuredDataElement() throws {
         let message = format.message(for: AlertSamples.make())
-        #expect(message.hasPrefix("<28>1 2025-01-02T03:04:05.123456Z dom0.example warden 4242 denied [warden@32473 schema=\"1\" action=\"denied\" "))
+        #expect(message.hasPrefix("<28>1 2025-01-02T03:04:05.123456Z dom0.example warden 4242 denied [warden@32473 schema=\"2\" action=\"denied\" "))
         let parsed = try RFC5424Message(parsing: message)
         #expect(parsed.version == 1)
         #expect(parsed.structuredData.map(\.id) == ["warden@32473"])
@@ -22,7 +22,7 @@ import Testing
         AlertSchema.check(alert)
         let element = try #require(try RFC5424Message(parsing: format.message(for: alert)).structuredData.first)
         #expect(element.parameters == [
-            .init(name: "schema", value: "1"), .init(name: "action", value: "logged"), .init(name: "access", value: "write"),
+            .init(name: "schema", value: "2"), .init(name: "action", value: "logged"), .init(name: "access", value: "write"),
             .init(name: "domain", value: "7"), .init(name: "domainName", value: "web-1"), .init(name: "vcpu", value: "1"),
             .init(name: "target", value: "sys_call_table+0x18"), .init(name: "gla", value: "0xffffffff82200018"),
             .init(name: "gpa", value: "0x2200018"), .init(name: "rip", value: "0xffffffffc0a01234"),

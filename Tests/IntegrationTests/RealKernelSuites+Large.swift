@@ -104,5 +104,13 @@ extension RealKernelTests {
         @Test(.requiresWardenExecutable) func wardenPlansTheKernelCorePolicy() async throws {
             try await WardenCLIChecks.kernelCorePlanResolvesEveryRequiredTarget(guest, via: .elfDump)
         }
+        @Test(.requiresWardenExecutable, arguments: Path.allCases)
+        func wardenCheckFindsZeroDifferencesAfterBoot(via path: Path) async throws {
+            try await IntegrityChecks.checkIsCleanAfterBoot(guest, via: path)
+        }
+        @Test func theGuestsOwnKallsymsGiveTheSameCleanCheck() async throws { try await IntegrityChecks.guestsOwnSymbolsCheckClean(guest) }
+        @Test(.requiresWardenExecutable) func wardenCheckNamesHooksPlantedInThePausedGuest() async throws {
+            try await IntegrityChecks.plantedHooksAreNamed(guest)
+        }
     }
 }

@@ -55,6 +55,14 @@ struct RealKernelTests {
             try await WardenCLIChecks.kernelCorePlanResolvesEveryRequiredTarget(guest, via: .elfDump)
         }
         @Test(.requiresWardenExecutable) func wardenDemoRunsOnTheDump() async throws { try await DemoOnDumpChecks.demoRunsOnTheDump(guest) }
+        @Test(.requiresWardenExecutable, arguments: Path.allCases)
+        func wardenCheckFindsZeroDifferencesAfterBoot(via path: Path) async throws {
+            try await IntegrityChecks.checkIsCleanAfterBoot(guest, via: path)
+        }
+        @Test func theGuestsOwnKallsymsGiveTheSameCleanCheck() async throws { try await IntegrityChecks.guestsOwnSymbolsCheckClean(guest) }
+        @Test(.requiresWardenExecutable) func wardenCheckNamesHooksPlantedInThePausedGuest() async throws {
+            try await IntegrityChecks.plantedHooksAreNamed(guest)
+        }
     }
 
     @Suite(

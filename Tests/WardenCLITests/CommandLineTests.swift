@@ -58,14 +58,14 @@ import Testing
         #expect(result.standardError.contains("guest released: altp2m off, views [], paused vCPUs 0, ring gone"))
     }
 
-    @Test func demoAlertsAsJSONLinesFollowSchemaOne() throws {
+    @Test func demoAlertsAsJSONLinesFollowSchemaTwo() throws {
         let result = try BuiltWarden.run(["demo", "--output", "json"])
         #expect(result.status == 0, "stderr: \(result.standardError)")
         let alerts = try result.standardOutput.split(separator: "\n").map { line in
             try #require(try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any])
         }
         #expect(alerts.count == 4)
-        #expect(alerts.allSatisfy { $0["schema"] as? Int == 1 })
+        #expect(alerts.allSatisfy { $0["schema"] as? Int == 2 })
     }
 
     @Test func demoPlanOnlyPrintsThePlanJSON() throws {

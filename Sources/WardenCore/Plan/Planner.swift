@@ -17,7 +17,8 @@ public struct Planner {
         symbolAdjustment = kernel.textBase &- fileText
     }
 
-    var sourceDescription: String {
+    /// Where the symbols came from, with the KASLR slide when they were moved by it.
+    public var sourceDescription: String {
         symbolAdjustment == 0
             ? symbols.origin.description
             : "\(symbols.origin) + KASLR slide 0x\(String(symbolAdjustment, radix: 16))"

@@ -5,7 +5,8 @@ extension ProtectionPlan {
     /// The plan as one JSON document. Addresses and frame numbers are hex strings; sizes, offsets
     /// and lengths are numbers. `gfn * 4096 + offset` is the guest-physical address of the first
     /// protected byte in that frame.
-    public func renderJSON() -> String {
+    /// - Parameter integrity: the integrity check made with the plan, rendered as `integrity`.
+    public func renderJSON(integrity: IntegrityReport? = nil) -> String {
         let kernelObject = JSONValue.object([
             ("textBase", .string(hex(kernel.textBase))), ("kaslrSlide", .string(hex(kernel.kaslrSlide))),
             ("physicalBase", .string(hex(kernel.physicalBase))), ("pagingLevels", .number(UInt64(kernel.pagingLevels))),
@@ -33,13 +34,15 @@ extension ProtectionPlan {
                 })),
             ])
         }
-        let document = JSONValue.object([
+        var members: [(String, JSONValue)] = [
             ("schema", .number(UInt64(Self.jsonSchemaVersion))),
             ("kernel", kernelObject),
             ("targets", .array(targetObjects)),
             ("warnings", .array(warnings.map { .string($0) })),
             ("summary", .object([("targets", .number(UInt64(targets.count))), ("frames", .number(UInt64(distinctFrames)))])),
-        ])
+        ]
+        if let integrity { members.append(("integrity", integrity.jsonValue)) }
+        let document = JSONValue.object(members)
         return document.serialized() + "\n"
     }
 }

@@ -139,11 +139,16 @@ public struct Policy: Sendable, Hashable {
     public var description: String
     public var file: String
     public var targets: [ProtectedTarget]
+    /// `on-compromised-at-attach`, when the file sets it.
+    public var onCompromisedAtAttach: CompromiseSetting?
 
-    public init(name: String, description: String, file: String, targets: [ProtectedTarget]) {
+    public init(
+        name: String, description: String, file: String, targets: [ProtectedTarget], onCompromisedAtAttach: CompromiseSetting? = nil
+    ) {
         self.name = name
         self.description = description
         self.file = file
         self.targets = targets
+        self.onCompromisedAtAttach = onCompromisedAtAttach
     }
 }

@@ -14,7 +14,7 @@ extension Policy {
 }
 
 extension PolicyNodeReader {
-    static let documentKeys = ["warden-policy", "name", "description", "targets"]
+    static let documentKeys = ["warden-policy", "name", "description", "targets", "on-compromised-at-attach"]
 
     /// Always yields a policy built from whatever was valid; it counts only if no diagnostic was recorded.
     mutating func policy(fromYAML yaml: String) -> Policy {
@@ -64,7 +64,11 @@ extension PolicyNodeReader {
         } else {
             report("targets", at: documentStart, "required key is missing; add 'targets:' with a list of targets to protect")
         }
-        return Policy(name: name ?? "", description: description, file: file, targets: targets)
+        var compromise: CompromiseSetting?
+        if let field = fields["on-compromised-at-attach"] {
+            compromise = compromiseSetting(field.value, fallback: documentStart)
+        }
+        return Policy(name: name ?? "", description: description, file: file, targets: targets, onCompromisedAtAttach: compromise)
     }
 
     /// Yams stops at the first syntax error, so a malformed file yields exactly one diagnostic.

@@ -5,6 +5,12 @@ public struct PolicySet: Sendable, Hashable {
     /// extent, action and access is merged into its first occurrence: that rule and location stay,
     /// writers and exclusions are the union, and it is optional only if every occurrence says optional.
     public let targets: [ProtectedTarget]
+    /// `on-compromised-at-attach` as the policies set it (every file that sets it must agree), or
+    /// nil when none does and `CompromiseResponse.default` applies.
+    public let onCompromisedAtAttach: CompromiseSetting?
+
+    /// What `warden run` does when the integrity check at attach fails.
+    public var compromiseResponse: CompromiseResponse { onCompromisedAtAttach?.response ?? .default }
 
     /// Throws when two policies share a name (their rule names would be indistinguishable) or when
     /// two targets name the same extent but disagree on length, action or access.
@@ -43,9 +49,24 @@ public struct PolicySet: Sendable, Hashable {
             merged[index].exclusions += target.exclusions.filter { !excluded.contains($0.range) }
             merged[index].optional = merged[index].optional && target.optional
         }
+        var compromise: CompromiseSetting?
+        for setting in policies.compactMap(\.onCompromisedAtAttach) {
+            guard let first = compromise else {
+                compromise = setting
+                continue
+            }
+            if first.response != setting.response {
+                diagnostics.append(
+                    PolicyDiagnostic(
+                        location: setting.location, field: "on-compromised-at-attach",
+                        message: "'\(setting.response.rawValue)' here but '\(first.response.rawValue)' at \(first.location); "
+                            + "policies loaded together must agree on it, so make both the same or remove one"))
+            }
+        }
         guard diagnostics.isEmpty else { throw PolicyError(diagnostics: diagnostics) }
         self.policies = policies
         self.targets = merged
+        self.onCompromisedAtAttach = compromise
     }
 
     /// Loads every file before judging, so one run reports the problems of all of them.

@@ -83,6 +83,21 @@ extension PolicyNodeReader {
         return action
     }
 
+    /// `on-compromised-at-attach`: refuse, alert or ignore.
+    mutating func compromiseSetting(_ node: Node, fallback: SourceLocation) -> CompromiseSetting? {
+        let path = "on-compromised-at-attach"
+        let choices = CompromiseResponse.allCases.map(\.rawValue).joined(separator: ", ")
+        let expected = "one of \(choices): what warden run does when the guest's kernel is already hooked at attach"
+        guard let word = text(node, path: path, expected: expected, fallback: fallback) else { return nil }
+        let at = location(of: node, else: fallback)
+        guard let response = CompromiseResponse(rawValue: word) else {
+            let hint = Self.closest(to: word, in: CompromiseResponse.allCases.map(\.rawValue)).map { " (did you mean '\($0)'?)" } ?? ""
+            report(path, at: at, "unknown response '\(Self.clip(word))'\(hint); allowed: \(choices) (default refuse)")
+            return nil
+        }
+        return CompromiseSetting(response: response, location: at)
+    }
+
     mutating func access(_ node: Node, path: String, fallback: SourceLocation) -> Set<ProtectedAccess>? {
         let choices = ProtectedAccess.allCases.map(\.rawValue).joined(separator: ", ")
         let expected = "a list of accesses to trap, a non-empty subset of [\(choices)] such as [write]"

@@ -69,6 +69,19 @@ public struct SymbolTable: Sendable {
         return (symbol, address - symbol.address)
     }
 
+    /// Every kernel (non-module) symbol at exactly `address`, in table order: the kernel aliases one
+    /// function under several names (`__x64_sys_getpid` is also `__ia32_sys_getpid`), and a check
+    /// that wants "the start of a syscall entry function" must see them all.
+    public func kernelSymbols(at address: UInt64) -> [KernelSymbol] {
+        var index = firstKernelIndex(above: address)
+        var found: [KernelSymbol] = []
+        while index > 0, symbols.columns.addresses[kernelPosition(index - 1)] == address {
+            found.append(symbols[kernelPosition(index - 1)])
+            index -= 1
+        }
+        return found.reversed()
+    }
+
     private var kernelCount: Int { kernelPositions?.count ?? symbols.count }
 
     @inline(__always) private func kernelPosition(_ index: Int) -> Int {
