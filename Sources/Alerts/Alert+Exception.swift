@@ -31,6 +31,10 @@ extension PolicyException {
         switch alert.outcome {
         case .allowed, .allowedTrustedWriter:
             throw ExceptionRefusal("the alert's access was already let through (action \(alert.outcome.rawValue)); nothing to except")
+        case .foundAtAttach:
+            throw ExceptionRefusal(
+                "the alert reports a structure found changed when Warden attached, not an access; no policy change "
+                    + "makes the guest's own state right (see on-compromised-at-attach in policies/README.md)")
         case .denied, .alerted, .logged: break
         }
         if alert.reason == .emulationUnimplemented {
@@ -69,7 +73,7 @@ extension PolicyException {
         if preferExclusion { return "an exclusion was asked for" }
         guard alert.access == .write else { return "the access was an execute, and writers excuse writes only" }
         guard let writer else {
-            return "rip \(hexAddress(alert.rip)) is in no known kernel function (module code, or memory with no symbol)"
+            return "rip \(alert.rip.map(hexAddress) ?? "unknown") is in no known kernel function (module code, or memory with no symbol)"
         }
         if let problem = Policy.symbolNameProblem(writer) { return "rip's symbol cannot be a writer: \(problem)" }
         if sharedWriteRoutines.contains(writer) {
@@ -109,11 +113,11 @@ extension PolicyException {
 
     /// The alert in two comment lines: what happened, when and where, and the rule that decided.
     static func describe(_ alert: Alert) -> [String] {
-        let rip = hexAddress(alert.rip) + (alert.ripSymbol.map { " (\($0))" } ?? "")
+        let rip = (alert.rip.map(hexAddress) ?? "unknown") + (alert.ripSymbol.map { " (\($0))" } ?? "")
         return [
             "warden except: \(alert.outcome.rawValue) \(alert.access.rawValue) at \(alert.time) to \(alert.target), "
-                + "gla \(alert.gla.map(hexAddress) ?? "unknown"), gpa \(hexAddress(alert.gpa)), rip \(rip), "
-                + "domain \(alert.domain.id) (\(alert.domain.name)), vcpu \(alert.vcpu)",
+                + "gla \(alert.gla.map(hexAddress) ?? "unknown"), gpa \(alert.gpa.map(hexAddress) ?? "unknown"), rip \(rip), "
+                + "domain \(alert.domain.id) (\(alert.domain.name)), vcpu \(alert.vcpu.map(String.init) ?? "none")",
             "rule \(alert.rule) at \(alert.policy)",
         ]
     }

@@ -45,8 +45,11 @@ extension Alert {
             throw AlertReadError(field: "json", message: "not a JSON text (\(error)); an alert is one JSON object per line")
         }
         let reader = try AlertFieldReader(document, path: "")
-        guard try reader.unsigned("schema", limit: UInt64(Int.max)) == UInt64(Alert.schemaVersion) else {
-            throw AlertReadError(field: "schema", message: "this Warden reads alert schema \(Alert.schemaVersion) only")
+        // Schema 2 only made vcpu, gpa and rip optional (for findings at attach): a schema 1 access
+        // alert reads the same (docs/alerts.md).
+        let schema = try reader.unsigned("schema", limit: UInt64(Int.max))
+        guard schema == 1 || schema == UInt64(Alert.schemaVersion) else {
+            throw AlertReadError(field: "schema", message: "this Warden reads alert schemas 1 and \(Alert.schemaVersion), not \(schema)")
         }
         let domain = try AlertFieldReader(reader.required("domain"), path: "domain")
         let written: WrittenBytes?
@@ -62,11 +65,14 @@ extension Alert {
         self.init(
             time: try reader.time("time"),
             domain: AlertDomain(id: UInt32(try domain.unsigned("id", limit: UInt64(UInt32.max))), name: try domain.string("name")),
-            vcpu: UInt32(try reader.unsigned("vcpu", limit: UInt64(UInt32.max))),
+            vcpu: try reader.optional("vcpu").map { _ throws(AlertReadError) in
+                UInt32(try reader.unsigned("vcpu", limit: UInt64(UInt32.max)))
+            },
             access: try reader.word("access", as: ProtectedAccess.self),
             target: try reader.symbolOffset("target"),
             gla: try reader.optional("gla").map { _ throws(AlertReadError) in try reader.address("gla") },
-            gpa: try reader.address("gpa"), rip: try reader.address("rip"),
+            gpa: try reader.optional("gpa").map { _ throws(AlertReadError) in try reader.address("gpa") },
+            rip: try reader.optional("rip").map { _ throws(AlertReadError) in try reader.address("rip") },
             ripSymbol: try reader.optional("ripSymbol").map { _ throws(AlertReadError) in try reader.symbolOffset("ripSymbol") },
             outcome: try reader.word("action", as: AlertOutcome.self),
             via: try reader.optional("via").map { _ throws(AlertReadError) in try reader.word("via", as: WritePath.self) },
