@@ -7,8 +7,9 @@ import XenRing
 extension ProtectionSession {
     /// Serves the ring until `shouldStop` says so, a request arrives in another vm_event interface
     /// version (`versionMismatch`), or a call fails; then tears down. Waits in short slices so a stop
-    /// request (a signal) is seen within `pollMilliseconds`.
-    public func run(pollMilliseconds: Int32 = 100, shouldStop: () -> Bool) -> [HypervisorError] {
+    /// request (a signal) is seen within `pollMilliseconds`. `afterPass` runs on this thread after every
+    /// wait and pass (the metrics take their copy there, between events).
+    public func run(pollMilliseconds: Int32 = 100, shouldStop: () -> Bool, afterPass: () -> Void = {}) -> [HypervisorError] {
         var failures: [HypervisorError] = []
         while !shouldStop() {
             do {
@@ -22,6 +23,7 @@ extension ProtectionSession {
                 failures += drained
                 break
             }
+            afterPass()
             // Xen would drop every further reply too; the drain above still answered every request.
             if versionMismatch != nil { break }
         }
@@ -31,7 +33,17 @@ extension ProtectionSession {
     /// Answers every request now on the ring by policy, then notifies Xen once.
     public func serveRing() -> [HypervisorError] {
         if allowPath == .emulate { settleChangedWrites() }
-        var failures = drain { [unowned self] raw in respond(raw) }
+        metrics.observeOccupancy(ring?.unconsumedRequests ?? 0)
+        // One clock read per event: each event's latency runs from the previous reply (or the start of
+        // the pass) to its own, so it covers taking it off the ring, deciding, reporting and replying.
+        var since = MonotonicClock.nanoseconds()
+        var failures = drain { [unowned self] raw in
+            let response = respond(raw)
+            let now = MonotonicClock.nanoseconds()
+            metrics.observeLatency(nanoseconds: now &- since)
+            since = now
+            return response
+        }
         failures += servingFailures
         servingFailures.removeAll()
         return failures
@@ -44,6 +56,7 @@ extension ProtectionSession {
     func respond(_ raw: vm_event_request_t) -> vm_event_response_t {
         if let (index, offset) = engine.deniedWrite(raw, vcpuCount: vcpuCount), !needsFullPath(Int(raw.vcpu_id)) {
             statistics.requests += 1
+            metrics.count(.memAccess)
             let request = VMEventRequest(raw)
             if case .memAccess(let event) = request.payload {
                 recordDenial(request, event, .write, target: index, offset: offset)
@@ -91,8 +104,10 @@ extension ProtectionSession {
         guard request.version == VMEventInterface.version else {
             versionMismatch = versionMismatch ?? VMEventVersionMismatch(stamped: request.version)
             statistics.otherVersion += 1
+            metrics.count(.otherVersion)
             return reply.resume()
         }
+        metrics.count(SessionMetrics.EventKind(request.reason))
         // Xen names one of the domain's vCPUs; any other id means the request is not Xen's.
         guard Int(request.vcpuID) < vcpuCount else {
             statistics.ignored += 1
@@ -149,6 +164,7 @@ extension ProtectionSession {
             case .silent:
                 statistics.collateral += 1
             case .target(let index, let offset, let outcome):
+                metrics.countDecision(target: index, outcome)
                 target = (index, offset)
                 let target = engine.frames.plan.targets[index]
                 if outcome == .alerted || outcome == .logged {

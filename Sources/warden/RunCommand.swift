@@ -44,12 +44,16 @@ extension Warden {
 
         @OptionGroup var output: AlertOutputOptions
 
+        @OptionGroup var metrics: MetricsOptions
+
         func validate() throws {
             guard !policies.isEmpty else { throw ValidationError("give at least one --policy FILE") }
         }
 
         func run() async throws {
             let policySet = try PolicySet.load(paths: policies)
+            // Bound and checked before preflight: a busy address must not fail after the guest is restricted.
+            let metricsOutput = try MetricsOutput.make(metrics)
             let report = try XenPreflight.check(domain, allowPath: allowPath)
             for warning in report.warnings { Diagnostics.log.warning("\(warning)") }
             if let note = report.allowPathNote { Diagnostics.log.notice("\(note)") }
@@ -70,7 +74,7 @@ extension Warden {
             Diagnostics.log.notice("protecting \(plan.distinctFrames) frames of domain \(domain)")
             let outcome: EnforcementDriver.Outcome
             do {
-                outcome = try await EnforcementDriver.run(session: session, alerts: alerts)
+                outcome = try await EnforcementDriver.run(session: session, alerts: alerts, metrics: metricsOutput)
             } catch let failure as ProtectionSession.SetupError where failure.cause.operation == "xc_monitor_enable" {
                 // A ring held by another tool (or by a killed Warden) gets the preflight's explanation.
                 throw XenPreflight.ringEnableFailure(failure.cause, domid: hypervisor.domain)
