@@ -33,17 +33,8 @@ extension ProtectionSession {
     /// Answers every request now on the ring by policy, then notifies Xen once.
     public func serveRing() -> [HypervisorError] {
         if allowPath == .emulate { settleChangedWrites() }
-        metrics.observeOccupancy(ring?.unconsumedRequests ?? 0)
-        // One clock read per event: each event's latency runs from the previous reply (or the start of
-        // the pass) to its own, so it covers taking it off the ring, deciding, reporting and replying.
-        var since = MonotonicClock.nanoseconds()
-        var failures = drain { [unowned self] raw in
-            let response = respond(raw)
-            let now = MonotonicClock.nanoseconds()
-            metrics.observeLatency(nanoseconds: now &- since)
-            since = now
-            return response
-        }
+        counters.observeOccupancy(ring?.unconsumedRequests ?? 0)
+        var failures = drain(timed: true) { [unowned self] raw in respond(raw) }
         failures += servingFailures
         servingFailures.removeAll()
         return failures
@@ -56,7 +47,7 @@ extension ProtectionSession {
     func respond(_ raw: vm_event_request_t) -> vm_event_response_t {
         if let (index, offset) = engine.deniedWrite(raw, vcpuCount: vcpuCount), !needsFullPath(Int(raw.vcpu_id)) {
             statistics.requests += 1
-            metrics.count(.memAccess)
+            counters.count(.memAccess)
             let request = VMEventRequest(raw)
             if case .memAccess(let event) = request.payload {
                 recordDenial(request, event, .write, target: index, offset: offset)
@@ -73,12 +64,15 @@ extension ProtectionSession {
 
     /// Takes every request off the ring, answers each with `answer`, and notifies once (teardown uses
     /// it with a plain resume to release every waiting vCPU). Every request, asynchronous ones too,
-    /// gets a reply, or eight events fill the ring (reference §2).
-    func drain(_ answer: (vm_event_request_t) -> vm_event_response_t) -> [HypervisorError] {
+    /// gets a reply, or eight events fill the ring (reference §2). `timed` observes each request's
+    /// decision latency with one clock read per request: from the previous reply (or the start of the
+    /// pass) to its own, so it covers taking it off the ring, deciding, reporting and replying.
+    func drain(timed: Bool = false, _ answer: (vm_event_request_t) -> vm_event_response_t) -> [HypervisorError] {
         guard ring != nil else { return [] }
         var raw = vm_event_request_t()
         var answered = 0
         var failures: [HypervisorError] = []
+        var since = timed ? MonotonicClock.nanoseconds() : 0
         repeat {
             while ring?.nextRawRequest(into: &raw) == true {
                 do {
@@ -87,6 +81,11 @@ extension ProtectionSession {
                     failures.append(HypervisorError(operation: "ring response (\(error))", errno: 22))
                 }
                 answered += 1
+                if timed {
+                    let now = MonotonicClock.nanoseconds()
+                    counters.observeLatency(nanoseconds: now &- since)
+                    since = now
+                }
             }
         } while ring?.finalCheckForRequests() == true
         if answered > 0 {
@@ -104,10 +103,10 @@ extension ProtectionSession {
         guard request.version == VMEventInterface.version else {
             versionMismatch = versionMismatch ?? VMEventVersionMismatch(stamped: request.version)
             statistics.otherVersion += 1
-            metrics.count(.otherVersion)
+            counters.count(.otherVersion)
             return reply.resume()
         }
-        metrics.count(SessionMetrics.EventKind(request.reason))
+        counters.count(SessionMetrics.EventKind(request.reason))
         // Xen names one of the domain's vCPUs; any other id means the request is not Xen's.
         guard Int(request.vcpuID) < vcpuCount else {
             statistics.ignored += 1
@@ -164,7 +163,7 @@ extension ProtectionSession {
             case .silent:
                 statistics.collateral += 1
             case .target(let index, let offset, let outcome):
-                metrics.countDecision(target: index, outcome)
+                counters.countDecision(target: index, outcome)
                 target = (index, offset)
                 let target = engine.frames.plan.targets[index]
                 if outcome == .alerted || outcome == .logged {

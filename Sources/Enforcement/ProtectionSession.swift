@@ -28,8 +28,9 @@ public final class ProtectionSession {
     public internal(set) var statistics = Statistics()
     /// Slots of the monitor ring, from set-up on (0 before); kept after teardown for the last metrics.
     public internal(set) var ringSlots = 0
-    /// Finer counts for metrics (`SessionMetrics`); read between passes by the session's thread.
-    public internal(set) var metrics: SessionMetrics
+    /// Finer counts for metrics; `metrics` copies them (on the session's thread, between passes).
+    let counters: MetricsCounters
+    public var metrics: SessionMetrics { counters.snapshot() }
     /// Set by the first request stamped with another vm_event interface version; `run` then stops.
     public internal(set) var versionMismatch: VMEventVersionMismatch?
     var ring: VMEventBackRing?
@@ -82,7 +83,7 @@ public final class ProtectionSession {
         self.domain = domain
         self.allowPath = allowPath
         self.report = report
-        metrics = SessionMetrics(targets: engine.frames.plan.targets.count)
+        counters = MetricsCounters(targets: engine.frames.plan.targets.count)
     }
 
 

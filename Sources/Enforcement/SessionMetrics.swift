@@ -3,8 +3,7 @@ import XenRing
 
 /// What the ring loop counts for metrics (`warden run --metrics`), beside `ProtectionSession.Statistics`:
 /// events by kind, decisions by target and outcome, how full the ring was, how long each decision took.
-/// Plain integers in arrays sized at construction and touched only by the session's thread, so an event
-/// costs a few increments: no lock, atomic or allocation (a scrape reads a copy taken between passes).
+/// A copy taken between passes (`ProtectionSession.metrics`); the loop itself counts in `MetricsCounters`.
 public struct SessionMetrics: Sendable, Equatable {
     /// Why Xen sent a request, as far as the controller tells them apart; Xen's own names, lower case.
     public enum EventKind: Int, CaseIterable, Sendable {
@@ -33,45 +32,20 @@ public struct SessionMetrics: Sendable, Equatable {
     }
 
     /// Requests taken off the ring, by `EventKind.rawValue`.
-    public private(set) var events: [Int]
-    /// Policy decisions on targets: `decisions[target * outcomes + slot(outcome)]`.
-    public private(set) var decisions: [Int]
-    public let targetCount: Int
+    public var events: [Int]
+    /// Policy decisions on targets: `decisions[target * AlertOutcome.allCases.count + slot(outcome)]`.
+    public var decisions: [Int]
     /// Decision latency: from taking a request off the ring to its reply being on the ring.
-    public private(set) var latency: LatencyHistogram
+    public var latency: LatencyHistogram
     /// Requests waiting on the ring at each pass that found any: `ringOccupancy[n]` passes found n, for
     /// n up to the ring's slots (index 0 unused); the last index counts anything above the slots, which
     /// `VMEventBackRing.unconsumedRequests` never reports.
-    public private(set) var ringOccupancy: [Int]
-
-    public init(targets: Int, ringSlots: Int = 8) {
-        events = Array(repeating: 0, count: EventKind.allCases.count)
-        decisions = Array(repeating: 0, count: targets * AlertOutcome.allCases.count)
-        targetCount = targets
-        latency = LatencyHistogram()
-        ringOccupancy = Array(repeating: 0, count: ringSlots + 2)
-    }
+    public var ringOccupancy: [Int]
 
     public func events(_ kind: EventKind) -> Int { events[kind.rawValue] }
 
     public func decisions(target: Int, outcome: AlertOutcome) -> Int {
         decisions[target * AlertOutcome.allCases.count + Self.slot(outcome)]
-    }
-
-    @inline(__always)
-    mutating func count(_ kind: EventKind) { events[kind.rawValue] += 1 }
-
-    @inline(__always)
-    mutating func countDecision(target: Int, _ outcome: AlertOutcome) {
-        decisions[target * AlertOutcome.allCases.count + Self.slot(outcome)] += 1
-    }
-
-    @inline(__always)
-    mutating func observeLatency(nanoseconds: UInt64) { latency.observe(nanoseconds) }
-
-    mutating func observeOccupancy(_ waiting: Int) {
-        guard waiting > 0 else { return }
-        ringOccupancy[min(waiting, ringOccupancy.count - 1)] += 1
     }
 
     /// A switch, not `allCases.firstIndex`: this runs once per decided event.
@@ -96,19 +70,7 @@ public struct LatencyHistogram: Sendable, Equatable {
     ]
     /// `counts[i]` observations at most `boundsNanoseconds[i]` and above the bound before; the last one
     /// counts those above every bound.
-    public private(set) var counts = Array(repeating: 0, count: boundsNanoseconds.count + 1)
-    public private(set) var count = 0
-    public private(set) var sumNanoseconds: UInt64 = 0
-
-    public init() {}
-
-    @inline(__always)
-    mutating func observe(_ nanoseconds: UInt64) {
-        var bucket = 0
-        let bounds = Self.boundsNanoseconds
-        while bucket < bounds.count, nanoseconds > bounds[bucket] { bucket += 1 }
-        counts[bucket] += 1
-        count += 1
-        sumNanoseconds &+= nanoseconds
-    }
+    public var counts: [Int]
+    public var count: Int
+    public var sumNanoseconds: UInt64
 }
