@@ -123,6 +123,9 @@ let package = Package(
             name: "WardenMetricsTests",
             dependencies: ["WardenMetrics", "Enforcement", "RingScript", "XenModel", "XenRing", "Alerts", "SyntheticGuest", "WardenCore", "TestSupport"],
             swiftSettings: strict),
+        // The Debian package built with dpkg-buildpackage and checked unpacked; skipped with a reason
+        // when dpkg-dev or debhelper is missing.
+        .testTarget(name: "PackageTests", dependencies: ["TestSupport"], swiftSettings: strict),
         .testTarget(name: "AlertsTests", dependencies: ["Alerts", "WardenCore", "TestSupport"], swiftSettings: strict),
         .testTarget(name: "XenInteropTests", dependencies: ["XenInterop", "WardenCore", "SyntheticGuest"], swiftSettings: strict),
     ]

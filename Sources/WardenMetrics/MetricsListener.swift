@@ -18,6 +18,7 @@ public final class MetricsListener: Sendable {
 
     private let socket: ListeningSocket
     private let stopping = Atomic<Bool>(false)
+    private let closed = Atomic<Bool>(false)
     private let thread = Mutex<pthread_t?>(nil)
 
     /// Binds now, so that a bad or busy address fails before Warden touches the guest.
@@ -43,7 +44,13 @@ public final class MetricsListener: Sendable {
     public func stop() {
         stopping.store(true, ordering: .releasing)
         if let handle = thread.withLock({ $0.take() }) { pthread_join(handle, nil) }
-        socket.shutDown()
+        if !closed.exchange(true, ordering: .acquiringAndReleasing) { socket.shutDown() }
+    }
+
+    /// A listener bound but never served (`warden run` failed before attaching) still removes its
+    /// socket path; a serving one is kept alive by its thread until `stop`.
+    deinit {
+        if !closed.exchange(true, ordering: .acquiringAndReleasing) { socket.shutDown() }
     }
 
     private final class ThreadBody {

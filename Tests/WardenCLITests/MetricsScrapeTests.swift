@@ -115,6 +115,18 @@ import Testing
         #expect(scraped.value("warden_decision_latency_seconds_count") == 5)
     }
 
+    /// `warden run` binds before preflight; when preflight then fails (no Xen here), the socket goes too.
+    @Test func aRunThatFailsAfterBindingTheListenerLeavesNoSocketBehind() throws {
+        let directory = try ScratchDirectory("scrape")
+        defer { directory.remove() }
+        let socket = directory.file("metrics.sock")
+        let policy = BuiltWarden.repository.appendingPathComponent("policies/linux-syscall-tables.yaml").path
+        let run = try BuiltWarden.run(["run", "--domain", "no-such-domain", "--policy", policy, "--metrics", "unix:\(socket)"])
+        #expect(run.status == 1)
+        #expect(run.standardError.contains("metrics: Prometheus text format 0.0.4 at unix:\(socket)"), "\(run.standardError)")
+        #expect(!FileManager.default.fileExists(atPath: socket))
+    }
+
     @Test func aMetricsAddressThatCannotBeBoundFailsBeforeProtectionStarts() throws {
         let refused = try BuiltWarden.run(["demo", "--metrics", "unix:/nonexistent-warden-dir/metrics.sock"])
         #expect(refused.status == 1)
