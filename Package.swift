@@ -121,7 +121,10 @@ let package = Package(
             swiftSettings: strict),
         .testTarget(
             name: "WardenMetricsTests",
-            dependencies: ["WardenMetrics", "Enforcement", "RingScript", "XenModel", "XenRing", "Alerts", "SyntheticGuest", "WardenCore", "TestSupport"],
+            dependencies: [
+                "WardenMetrics", "Enforcement", "Hypervisor", "RingScript", "XenRing", "Alerts", "SyntheticGuest", "WardenCore",
+                "TestSupport",
+            ],
             swiftSettings: strict),
         // The Debian package built with dpkg-buildpackage and checked unpacked; skipped with a reason
         // when dpkg-dev or debhelper is missing.

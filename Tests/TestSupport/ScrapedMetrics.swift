@@ -21,7 +21,8 @@ public struct ScrapedMetrics: Sendable {
         guard text.isEmpty || text.hasSuffix("\n") else { throw Failure(description: "the exposition must end with a line feed") }
         var current: String?
         // By byte, not by Character: "\r\n" is one Character, and only the line feed ends a line.
-        let lines = text.utf8.split(separator: 10, omittingEmptySubsequences: false).dropLast().map { Substring(String(decoding: $0, as: UTF8.self)) }
+        let lines = text.utf8.split(separator: 10, omittingEmptySubsequences: false).dropLast()
+            .map { Substring(String(decoding: $0, as: UTF8.self)) }
         for (number, line) in lines.enumerated() {
             func fail(_ why: String) -> Failure { Failure(description: "line \(number + 1): \(why): \(line)") }
             if line.hasPrefix("# ") {

@@ -94,7 +94,10 @@ import Testing
         #expect(try warden.stop(SIGINT) == 0, "\(warden.seen)")
     }
 
-    @Test(.enabled(if: Executables.available("prometheus-node-exporter"), "needs prometheus-node-exporter (scripts/setup --integration installs it)"))
+    @Test(
+        .enabled(
+            if: Executables.available("prometheus-node-exporter"),
+            "needs prometheus-node-exporter (scripts/setup --integration installs it)"))
     func nodeExporterServesTheTextfileOfAFinishedRunWithTheDemosExactCounts() throws {
         let directory = try ScratchDirectory("textfile")
         defer { directory.remove() }
