@@ -63,6 +63,8 @@ let package = Package(
         .target(name: "RingScript", dependencies: ["CXen", "Hypervisor", "XenRing", "WardenCore"], swiftSettings: strict),
         // The controller: restricted view setup and teardown, the ring loop, decisions by policy.
         .target(name: "Enforcement", dependencies: ["CXen", "WardenCore", "Hypervisor", "XenRing", "Alerts"], swiftSettings: strict),
+        // Metrics of a run: Prometheus text exposition on a local listener or as a node_exporter textfile.
+        .target(name: "WardenMetrics", dependencies: ["Enforcement", "Alerts", "Hypervisor", "WardenCore"], swiftSettings: strict),
         // Alert model, text / JSON-lines rendering, RFC 5424 syslog, flood control.
         .target(name: "Alerts", dependencies: ["WardenCore"], swiftSettings: strict),
         // A generated guest (page tables + kernel image with real-layout kallsyms) for tests and the demo.
@@ -71,7 +73,7 @@ let package = Package(
             name: "warden",
             dependencies: [
                 "WardenCore", "ElfReader", "KernelImage", "GuestSources", "XenInterop", "SyntheticGuest",
-                "Hypervisor", "Enforcement", "Alerts", "XenModel", "CAllocator",
+                "Hypervisor", "Enforcement", "Alerts", "XenModel", "CAllocator", "WardenMetrics",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
                 .product(name: "Logging", package: "swift-log"),
@@ -117,6 +119,16 @@ let package = Package(
                 "RingScript",
             ],
             swiftSettings: strict),
+        .testTarget(
+            name: "WardenMetricsTests",
+            dependencies: [
+                "WardenMetrics", "Enforcement", "Hypervisor", "RingScript", "XenRing", "Alerts", "SyntheticGuest", "WardenCore",
+                "TestSupport",
+            ],
+            swiftSettings: strict),
+        // The Debian package built with dpkg-buildpackage and checked unpacked; skipped with a reason
+        // when dpkg-dev or debhelper is missing.
+        .testTarget(name: "PackageTests", dependencies: ["TestSupport"], swiftSettings: strict),
         .testTarget(name: "AlertsTests", dependencies: ["Alerts", "WardenCore", "TestSupport"], swiftSettings: strict),
         .testTarget(name: "XenInteropTests", dependencies: ["XenInterop", "WardenCore", "SyntheticGuest"], swiftSettings: strict),
     ]

@@ -26,6 +26,7 @@ extension ProtectionSession {
     /// A denied access, whichever path decided it: counted and reported.
     func recordDenial(_ request: VMEventRequest, _ event: MemAccessEvent, _ access: ProtectedAccess, target index: Int, offset: UInt64) {
         statistics.denied += 1
+        counters.countDecision(target: index, .denied)
         emit(alert(request, event, access, engine.frames.plan.targets[index], offset, .denied))
     }
 

@@ -7,8 +7,9 @@ import XenRing
 extension ProtectionSession {
     /// Serves the ring until `shouldStop` says so, a request arrives in another vm_event interface
     /// version (`versionMismatch`), or a call fails; then tears down. Waits in short slices so a stop
-    /// request (a signal) is seen within `pollMilliseconds`.
-    public func run(pollMilliseconds: Int32 = 100, shouldStop: () -> Bool) -> [HypervisorError] {
+    /// request (a signal) is seen within `pollMilliseconds`. `afterPass` runs on this thread after every
+    /// wait and pass (the metrics take their copy there, between events).
+    public func run(pollMilliseconds: Int32 = 100, shouldStop: () -> Bool, afterPass: () -> Void = {}) -> [HypervisorError] {
         var failures: [HypervisorError] = []
         while !shouldStop() {
             do {
@@ -22,6 +23,7 @@ extension ProtectionSession {
                 failures += drained
                 break
             }
+            afterPass()
             // Xen would drop every further reply too; the drain above still answered every request.
             if versionMismatch != nil { break }
         }
@@ -31,7 +33,8 @@ extension ProtectionSession {
     /// Answers every request now on the ring by policy, then notifies Xen once.
     public func serveRing() -> [HypervisorError] {
         if allowPath == .emulate { settleChangedWrites() }
-        var failures = drain { [unowned self] raw in respond(raw) }
+        counters.observeOccupancy(ring?.unconsumedRequests ?? 0)
+        var failures = drain(timed: true) { [unowned self] raw in respond(raw) }
         failures += servingFailures
         servingFailures.removeAll()
         return failures
@@ -44,6 +47,7 @@ extension ProtectionSession {
     func respond(_ raw: vm_event_request_t) -> vm_event_response_t {
         if let (index, offset) = engine.deniedWrite(raw, vcpuCount: vcpuCount), !needsFullPath(Int(raw.vcpu_id)) {
             statistics.requests += 1
+            counters.count(.memAccess)
             let request = VMEventRequest(raw)
             if case .memAccess(let event) = request.payload {
                 recordDenial(request, event, .write, target: index, offset: offset)
@@ -60,12 +64,15 @@ extension ProtectionSession {
 
     /// Takes every request off the ring, answers each with `answer`, and notifies once (teardown uses
     /// it with a plain resume to release every waiting vCPU). Every request, asynchronous ones too,
-    /// gets a reply, or eight events fill the ring (reference §2).
-    func drain(_ answer: (vm_event_request_t) -> vm_event_response_t) -> [HypervisorError] {
+    /// gets a reply, or eight events fill the ring (reference §2). `timed` observes each request's
+    /// decision latency with one clock read per request: from the previous reply (or the start of the
+    /// pass) to its own, so it covers taking it off the ring, deciding, reporting and replying.
+    func drain(timed: Bool = false, _ answer: (vm_event_request_t) -> vm_event_response_t) -> [HypervisorError] {
         guard ring != nil else { return [] }
         var raw = vm_event_request_t()
         var answered = 0
         var failures: [HypervisorError] = []
+        var since = timed ? MonotonicClock.nanoseconds() : 0
         repeat {
             while ring?.nextRawRequest(into: &raw) == true {
                 do {
@@ -74,6 +81,11 @@ extension ProtectionSession {
                     failures.append(HypervisorError(operation: "ring response (\(error))", errno: 22))
                 }
                 answered += 1
+                if timed {
+                    let now = MonotonicClock.nanoseconds()
+                    counters.observeLatency(nanoseconds: now &- since)
+                    since = now
+                }
             }
         } while ring?.finalCheckForRequests() == true
         if answered > 0 {
@@ -91,8 +103,10 @@ extension ProtectionSession {
         guard request.version == VMEventInterface.version else {
             versionMismatch = versionMismatch ?? VMEventVersionMismatch(stamped: request.version)
             statistics.otherVersion += 1
+            counters.count(.otherVersion)
             return reply.resume()
         }
+        counters.count(SessionMetrics.EventKind(request.reason))
         // Xen names one of the domain's vCPUs; any other id means the request is not Xen's.
         guard Int(request.vcpuID) < vcpuCount else {
             statistics.ignored += 1
@@ -149,6 +163,7 @@ extension ProtectionSession {
             case .silent:
                 statistics.collateral += 1
             case .target(let index, let offset, let outcome):
+                counters.countDecision(target: index, outcome)
                 target = (index, offset)
                 let target = engine.frames.plan.targets[index]
                 if outcome == .allowedTrustedWriter { statistics.trustedWriter += 1 }

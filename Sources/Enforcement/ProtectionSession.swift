@@ -26,6 +26,11 @@ public final class ProtectionSession {
     /// The domain's vCPUs at setup; a request naming another vCPU is not Xen's and is not acted on.
     public internal(set) var vcpuCount = 0
     public internal(set) var statistics = Statistics()
+    /// Slots of the monitor ring, from set-up on (0 before); kept after teardown for the last metrics.
+    public internal(set) var ringSlots = 0
+    /// Finer counts for metrics; `metrics` copies them (on the session's thread, between passes).
+    let counters: MetricsCounters
+    public var metrics: SessionMetrics { counters.snapshot() }
     /// Set by the first request stamped with another vm_event interface version; `run` then stops.
     public internal(set) var versionMismatch: VMEventVersionMismatch?
     var ring: VMEventBackRing?
@@ -80,7 +85,9 @@ public final class ProtectionSession {
         self.domain = domain
         self.allowPath = allowPath
         self.report = report
+        counters = MetricsCounters(targets: engine.frames.plan.targets.count)
     }
+
 
     /// Xen-side setup in the order of the reference (§1.2): pause, ring, the monitor the allow path
     /// needs (singlestep, or EMUL_UNIMPLEMENTED), altp2m, restricted view, explicit per-frame access (4.17 ignores a new view's default for
@@ -110,6 +117,7 @@ public final class ProtectionSession {
             try hv.disableMonitorRing()
         }
         try step("attach the ring") { ring = try VMEventBackRing(page: page, size: 4096) }
+        ringSlots = ring?.slotCount ?? 0
         // SINGLE_STEP_OFF on every vCPU (one may be mid-step), then singlestep monitoring off.
         func pushSinglestepUndo() {
             undo.push("singlestep off") {

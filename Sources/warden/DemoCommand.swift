@@ -26,6 +26,8 @@ extension Warden {
 
         @OptionGroup var output: AlertOutputOptions
 
+        @OptionGroup var metrics: MetricsOptions
+
         @Flag(name: .customLong("five-level"), help: "Give the synthetic guest 5-level paging (CR4.LA57).")
         var fiveLevel = false
 
@@ -53,6 +55,7 @@ extension Warden {
                 try StandardOutput.write(output.format == .json ? scenario.plan.renderJSON() : scenario.plan.renderText())
                 return
             }
+            let metricsOutput = try MetricsOutput.make(metrics)
             let kernel = scenario.plan.kernel
             note("guest: \(scenario.origin), _text 0x\(String(kernel.textBase, radix: 16)) (KASLR slide 0x\(String(kernel.kaslrSlide, radix: 16))), "
                 + "\(kernel.pagingLevels)-level paging, symbols from its own kallsyms")
@@ -65,7 +68,7 @@ extension Warden {
             scenario.script()
             let idle = ScenarioIdle(scenario, hold: hold)
             if hold { note("protecting; the rootkit keeps trying until a signal stops Warden") }
-            let outcome = try await EnforcementDriver.run(session: session, alerts: alerts, until: { idle.check() })
+            let outcome = try await EnforcementDriver.run(session: session, alerts: alerts, metrics: metricsOutput, until: { idle.check() })
             try Run.finish(outcome)
             let unchanged = try scenario.sysCallTable() == tableBefore
             let released = scenario.model.snapshot()

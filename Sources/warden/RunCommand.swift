@@ -44,18 +44,22 @@ extension Warden {
 
         @OptionGroup var output: AlertOutputOptions
 
+        @OptionGroup var metrics: MetricsOptions
+
         func validate() throws {
             guard !policies.isEmpty else { throw ValidationError("give at least one --policy FILE") }
         }
 
         func run() async throws {
             let policySet = try PolicySet.load(paths: policies)
+            // Bound and checked before preflight: a busy address must not fail after the guest is restricted.
+            let metricsOutput = try MetricsOutput.make(metrics)
             let report = try XenPreflight.check(domain, allowPath: allowPath)
             for warning in report.warnings { Diagnostics.log.warning("\(warning)") }
             if let note = report.allowPathNote { Diagnostics.log.notice("\(note)") }
             let outcome = try await Self.protect(
                 hypervisor: report.hypervisor, domainName: domain, policySet: policySet, symbolFile: symbols, allowPath: allowPath,
-                alerts: try AlertOutput(output))
+                alerts: try AlertOutput(output), metrics: metricsOutput)
             try Self.finish(outcome)
         }
 
@@ -64,7 +68,7 @@ extension Warden {
         /// Until the session's set-up, the guest is only read.
         static func protect(
             hypervisor: any Hypervisor, domainName: String, policySet: PolicySet, symbolFile: String?, allowPath: AllowPath,
-            alerts: AlertOutput, until: @escaping @Sendable () -> Bool = { false }
+            alerts: AlertOutput, metrics: MetricsOutput? = nil, until: @escaping @Sendable () -> Bool = { false }
         ) async throws -> EnforcementDriver.Outcome {
             let resolved = try PlanPipeline.resolve(
                 targets: policySet.targets, memory: hypervisor.memory, registers: try hypervisor.vcpuRegisters(),
@@ -89,7 +93,7 @@ extension Warden {
             malloc_trim(0)
             Diagnostics.log.notice("protecting \(plan.distinctFrames) frames of domain \(domainName)")
             do {
-                return try await EnforcementDriver.run(session: session, alerts: alerts, until: until)
+                return try await EnforcementDriver.run(session: session, alerts: alerts, metrics: metrics, until: until)
             } catch let failure as ProtectionSession.SetupError where failure.cause.operation == "xc_monitor_enable" {
                 // A ring held by another tool (or by a killed Warden) gets the preflight's explanation.
                 throw XenPreflight.ringEnableFailure(failure.cause, domid: hypervisor.domain)

@@ -21,6 +21,16 @@ if CommandLine.arguments.count == 4, CommandLine.arguments[1] == ControllerFootp
     }
 }
 
+// `WardenBenchmarks flood RUNS`: only the serveRing flood, RUNS times, nothing else. For counting its
+// instructions, which unlike its time do not depend on the machine's load:
+//   valgrind --tool=callgrind --toggle-collect='*11DenialFloodC3runSiyF' WardenBenchmarks flood 3
+if CommandLine.arguments.count == 3, CommandLine.arguments[1] == "flood", let runs = Int(CommandLine.arguments[2]) {
+    let flood = try DenialFlood(policy: try PolicySet(policies: [try Policy.load(path: Inputs.kernelCorePolicy)]).targets)
+    let denied = (0..<runs).reduce(0) { total, _ in total + flood.run() }
+    print("flood: \(denied) denied writes in \(runs) runs")
+    exit(denied == runs * DenialFlood.eventsPerRun ? 0 : 1)
+}
+
 guard let image = Inputs.vmlinuz(matching: "linux-image-6.1.0-") else {
     print("no Debian 6.1 kernel in .cache/kernels: run scripts/setup --integration first")
     exit(1)
