@@ -57,6 +57,8 @@ public struct SessionMetrics: Sendable, Equatable {
         case .allowedTrustedWriter: 2
         case .alerted: 3
         case .logged: 4
+        // Made at attach, before the session runs (AttachDecision), never by the ring loop.
+        case .foundAtAttach: 5
         }
     }
 }
