@@ -113,6 +113,26 @@ struct Run {
         }
     }
 
+    /// Issue 12 §2 on real Xen: a hook already in place when Warden attaches (an unused entry pointed
+    /// into the simulator module) is named by `warden check`, and `warden run` refuses to protect the
+    /// guest by default, changing nothing; restored, the check is clean again.
+    @Test func aHookInPlaceBeforeAttachIsNamedAndRunRefuses() async throws {
+        let line = try await XenLab.check("grep -m1 '\\[rootkit_sim\\]' /proc/kallsyms", in: "domu")
+        let address = try #require(line.split(separator: " ").first.flatMap { UInt64($0, radix: 16) }, "\(line)")
+        let littleEndian = (0..<8).map { String(format: "%02x", (address >> (8 * $0)) & 0xff) }.joined()
+        _ = try await RootkitSimulator.write("sys_call_table", offset: Self.unusedSyscall * 8, bytes: littleEndian)
+        let before = try await LabXenState.read()
+        let check = try await XenLab.run("warden check --domain domu")
+        let run = try await XenLab.run("warden run --domain domu \(Self.syscallPolicy)")
+        _ = try await RootkitSimulator.command("restore")
+        let clean = try await XenLab.run("warden check --domain domu")
+        #expect(check.status == 1 && check.text.contains("sys_call_table[\(Self.unusedSyscall)]"), "\(check.text)")
+        #expect(check.text.contains("module area"), "\(check.text)")
+        #expect(run.status != 0 && run.text.contains("refusing"), "\(run.text)")
+        #expect(try await LabXenState.read() == before)
+        #expect(clean.status == 0, "\(clean.text)")
+    }
+
     @Test func tenAttachDetachCyclesLeaveNothingBehind() async throws {
         for cycle in 1...10 {
             try await LabWarden.start(Self.syscallPolicy)

@@ -26,7 +26,7 @@ struct DebianPackageTests {
     @Test func thePackageHoldsTheBinaryPoliciesAManPagePerSubcommandCompletionsAndTheUnit() throws {
         let package = try Self.package
         let subcommands = try Self.subcommands(package)
-        #expect(Set(subcommands) == ["plan", "symbols", "run", "release", "demo"])
+        #expect(Set(subcommands) == ["plan", "check", "symbols", "run", "release", "demo", "except"])
         let policies = try FileManager.default.contentsOfDirectory(atPath: DebianPackage.repository + "/policies")
             .filter { $0.hasSuffix(".yaml") }
         var expected: Set<String> = [
