@@ -58,6 +58,10 @@ extension Alert {
         case (nil, nil): written = nil
         default: throw AlertReadError(field: "old", message: "old and new come together; this alert has only one of them")
         }
+        // Only a finding at attach has no vCPU, instruction or guest-physical address (schema 2).
+        if try reader.word("action", as: AlertOutcome.self) != .foundAtAttach {
+            for member in ["vcpu", "gpa", "rip"] { _ = try reader.required(member) }
+        }
         let after = try reader.optional("after").map { node throws(AlertReadError) in
             let snapshot = try AlertFieldReader(node, path: "after")
             return ProtectedSnapshot(offset: try snapshot.unsigned("offset"), bytes: try snapshot.bytes("bytes") ?? [])

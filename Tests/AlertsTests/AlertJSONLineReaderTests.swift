@@ -53,7 +53,7 @@ import WardenCore
     }
 
     @Test(arguments: [
-        ("schema", "2", "schema", "schema 1 only"),
+        ("schema", "3", "schema", "schemas 1 and 2"),
         ("gpa", "\"0x0220\"", "gpa", "expected an address"),
         ("gpa", "\"0xFF\"", "gpa", "expected an address"),
         ("gpa", "33554456", "gpa", "expected a string"),
