@@ -7,7 +7,7 @@ import PackageDescription
 // `LLVMFuzzerTestOneInput`. `warden` is a committed symlink to the repository root.
 let targets = [
     "fuzz-kallsyms", "fuzz-page-walk", "fuzz-guest-kernel", "fuzz-elf-core", "fuzz-kernel-image", "fuzz-policy",
-    "fuzz-vm-event", "fuzz-qmp", "fuzz-hmp-text",
+    "fuzz-vm-event", "fuzz-qmp", "fuzz-hmp-text", "fuzz-symbol-file",
 ]
 
 let package = Package(
