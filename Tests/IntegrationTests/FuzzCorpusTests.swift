@@ -30,7 +30,7 @@ import Testing
         do {
             try await ChildProcess.run(
                 IntegrationEnvironment.repositoryRoot.appending(path: "scripts/fuzz"),
-                ["--seconds", "6", "--work", work.path], log: work.appending(path: "fuzz.log"), timeout: .seconds(45 * 60))
+                ["--seconds", "6", "--timeout", "120", "--work", work.path], log: work.appending(path: "fuzz.log"), timeout: .seconds(45 * 60))
         } catch {
             // The output's table names each finding's file under Fuzz/.build/suite/findings.
             Issue.record("scripts/fuzz found a problem or failed: \(error)")

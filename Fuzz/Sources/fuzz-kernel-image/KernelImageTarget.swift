@@ -37,7 +37,8 @@ public func testOneInput(_ data: UnsafePointer<UInt8>?, _ size: Int) -> Int32 {
 }
 
 /// A vmlinux stand-in (text bytes, then the tiny guest's kallsyms tables) compressed by each
-/// format's CLI with the options scripts/Makefile.lib uses, in a minimal bzImage.
+/// format's CLI with the options scripts/Makefile.lib uses, from standard input as the kernel build
+/// pipes it (lzop would otherwise record the file's name and time), in a minimal bzImage.
 enum KernelImageSeeds {
     static let compressors: [(format: String, tool: String, arguments: [String])] = [
         ("gzip", "gzip", ["-9", "-n", "-c"]), ("bzip2", "bzip2", ["-9", "-c"]), ("lzma", "lzma", ["-9", "-c"]),
@@ -79,7 +80,8 @@ enum KernelImageSeeds {
         FileManager.default.createFile(atPath: output.path, contents: nil)
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = [tool] + arguments + [source.path]
+        process.arguments = [tool] + arguments
+        process.standardInput = try FileHandle(forReadingFrom: source)
         process.standardOutput = try FileHandle(forWritingTo: output)
         try process.run()
         process.waitUntilExit()
