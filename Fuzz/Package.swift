@@ -1,10 +1,10 @@
 // swift-tools-version: 6.2
 import PackageDescription
 
-// Nested package, as Benchmarks is: the main build and `swift test` never compile the fuzzers.
-// Built by `scripts/fuzz` with `--sanitize fuzzer --sanitize address`, which instruments every
-// module (Warden's too) and links libFuzzer, whose `main` drives each target's
-// `LLVMFuzzerTestOneInput`. `warden` is a committed symlink to the repository root.
+// Nested package, as Benchmarks is: the main build never compiles the fuzzers (the suite runs them
+// through `scripts/fuzz`, FuzzCorpusTests). Built by `scripts/fuzz`, whose sanitizer flags instrument
+// every module, Warden's too, for coverage and AddressSanitizer, and link libFuzzer, whose `main`
+// drives each target's `LLVMFuzzerTestOneInput`. `warden` is a committed symlink to the repository root.
 let targets = [
     "fuzz-kallsyms", "fuzz-page-walk", "fuzz-guest-kernel", "fuzz-elf-core", "fuzz-kernel-image", "fuzz-policy",
     "fuzz-vm-event", "fuzz-qmp", "fuzz-hmp-text", "fuzz-symbol-file",
