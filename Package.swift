@@ -13,12 +13,12 @@ let package = Package(
     platforms: [.macOS(.v15)],
     products: [
         .executable(name: "warden", targets: ["warden"]),
-        // For the nested Benchmarks package.
+        // For the nested Benchmarks and Fuzz packages.
         .library(
             name: "WardenKit",
             targets: [
                 "WardenCore", "KernelImage", "SyntheticGuest", "XenRing", "Enforcement", "Hypervisor", "XenModel", "CAllocator",
-                "CXenShims", "RingScript",
+                "CXenShims", "RingScript", "ElfReader", "GuestSources", "Alerts",
             ]),
     ],
     dependencies: [

@@ -62,6 +62,14 @@ public enum ElfSymbolReader {
             symbols.append(KernelSymbol(
                 name: name, address: symbol.st_value, type: letter, module: module, size: symbol.st_size))
         }
+        // Names the string table cannot give (a damaged sh_link or offset) are skipped one by one; when
+        // that leaves nothing, every target would plan as "symbol not found": blame the file instead.
+        guard !symbols.isEmpty else {
+            throw .malformed(
+                path: path,
+                reason: ".symtab (\(max(count, 1) - 1) entries) has no defined symbol with a readable name "
+                    + "(string table: section \(symtab.header.sh_link))")
+        }
         return SymbolTable(origin: .elfSymbolTable(path: path), symbols: symbols)
     }
 

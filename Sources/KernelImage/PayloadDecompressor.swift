@@ -8,6 +8,11 @@ struct PayloadDecompressor {
     let path: String
     let limit: Int
     static let chunkSize = 1 << 20
+    /// What a decoder may allocate for its window or dictionary, which the payload's own header sets:
+    /// a hostile lzma header asked for 4 GiB (found by fuzzing). Kernels need at most 128 MiB: a zstd
+    /// window of 2^27 (`zstd -22 --ultra`), an lzma dictionary of 64 MiB (`lzma -9`), xz 32 MiB
+    /// (scripts/xz_wrap.sh). A power of two, as zstd takes it as a window log.
+    static let decoderMemoryLimit = 256 << 20
 
     func decompress(_ payload: ArraySlice<UInt8>, expectedSize: Int) throws(KernelImageError) -> [UInt8] {
         let result: Result<[UInt8], KernelImageError> = payload.withUnsafeBufferPointer { input in

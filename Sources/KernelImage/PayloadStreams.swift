@@ -31,9 +31,10 @@ final class LiblzmaStream: PayloadStream {
 
     init(input: UnsafeBufferPointer<UInt8>, container: Container) {
         self.container = container
+        let limit = UInt64(PayloadDecompressor.decoderMemoryLimit)
         ready = switch container {
-        case .xz: lzma_stream_decoder(&stream, UInt64.max, 0) == LZMA_OK
-        case .lzmaAlone: lzma_alone_decoder(&stream, UInt64.max) == LZMA_OK
+        case .xz: lzma_stream_decoder(&stream, limit, 0) == LZMA_OK
+        case .lzmaAlone: lzma_alone_decoder(&stream, limit) == LZMA_OK
         }
         stream.next_in = input.baseAddress
         stream.avail_in = input.count
@@ -57,6 +58,10 @@ final class LiblzmaStream: PayloadStream {
         case LZMA_FORMAT_ERROR: return .failed("not an \(name) stream")
         case LZMA_OPTIONS_ERROR: return .failed("unsupported \(name) options")
         case LZMA_MEM_ERROR: return .failed("out of memory")
+        case LZMA_MEMLIMIT_ERROR:
+            return .failed(
+                "its header asks for a dictionary of more than \(PayloadDecompressor.decoderMemoryLimit >> 20) MiB "
+                    + "(kernels use at most 64 MiB)")
         default: return .failed("liblzma error \(status.rawValue)")
         }
     }
@@ -69,8 +74,11 @@ final class ZstdStream: PayloadStream {
 
     init(input: UnsafeBufferPointer<UInt8>) {
         context = ZSTD_createDCtx()
-        // The kernel builds with `zstd -22 --ultra`; allow the format's largest window.
-        if let context { _ = ZSTD_DCtx_setParameter(context, ZSTD_d_windowLogMax, 31) }
+        // The kernel builds with `zstd -22 --ultra`, a 128 MiB window (2^27, as Debian's 6.12 image has);
+        // a larger one, up to the format's 2 GiB, would be allocated as the frame header says.
+        if let context {
+            _ = ZSTD_DCtx_setParameter(context, ZSTD_d_windowLogMax, Int32(PayloadDecompressor.decoderMemoryLimit.trailingZeroBitCount))
+        }
         source = ZSTD_inBuffer(src: input.baseAddress, size: input.count, pos: 0)
     }
 

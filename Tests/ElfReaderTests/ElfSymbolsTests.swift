@@ -97,4 +97,24 @@ func fixturePath(_ name: String) throws -> String {
             #expect(throws: ElfSymbolError.self) { try ElfSymbolReader.load(path: path) }
         }
     }
+
+    /// fuzz-symbol-file's finding: symbols.o with its string table moved past the end of the file
+    /// (section 9's offset 0x24000) loaded as a table of no symbols, every name unreadable, so a plan
+    /// would have reported each target's symbol as missing instead of the file as broken.
+    @Test func aSymbolTableWhoseNamesCannotBeReadIsAnError() throws {
+        var bytes = [UInt8](try Data(contentsOf: URL(fileURLWithPath: try fixturePath("symbols.o"))))
+        func integer(_ offset: Int, _ width: Int) -> Int { (0..<width).reduce(0) { $0 | Int(bytes[offset + $1]) << (8 * $1) } }
+        let sections = integer(0x28, 8)
+        let count = integer(0x3C, 2)
+        let symtab = try #require((0..<count).map { sections + $0 * 64 }.first { integer($0 + 4, 4) == 2 })
+        let strings = sections + integer(symtab + 40, 4) * 64
+        for byte in 0..<8 { bytes[strings + 24 + byte] = UInt8(truncatingIfNeeded: 0x24000 >> (8 * byte)) }
+        let path = NSTemporaryDirectory() + "warden-unreadable-names-\(UUID().uuidString).o"
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        try Data(bytes).write(to: URL(fileURLWithPath: path))
+        #expect(throws: ElfSymbolError.malformed(
+            path: path, reason: ".symtab (12 entries) has no defined symbol with a readable name (string table: section 9)")) {
+            try ElfSymbolReader.load(path: path)
+        }
+    }
 }
