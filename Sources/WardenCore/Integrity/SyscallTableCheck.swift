@@ -26,17 +26,17 @@ public struct SyscallTableCheck: Sendable {
     /// No x86 table has come near this (x32's reached 548 entries); a larger extent is a damaged or
     /// hostile symbol table, not a syscall table.
     public static let maximumEntries = 4096
-    /// The unimplemented-syscall handler under its plain name, which pre-wrapper kernels stored.
-    static let notImplemented = "sys_ni_syscall"
+    /// The kernel's handler for unassigned syscall numbers, under its plain name (pre-wrapper kernels stored it).
+    static let unassignedNumberHandler = "sys_ni_syscall"
 
     var expectation: String {
-        "the start of a " + entryPrefixes.map { "\($0)*" }.joined(separator: " or ") + " function (or \(Self.notImplemented)) in the kernel image"
+        "the start of a " + entryPrefixes.map { "\($0)*" }.joined(separator: " or ") + " function (or \(Self.unassignedNumberHandler)) in the kernel image"
     }
 
     /// Whether `address` is the first byte of a function this table may hold.
     func isEntryFunction(_ address: UInt64, in symbols: SymbolTable) -> Bool {
         symbols.kernelSymbols(at: address).contains { symbol in
-            symbol.isCode && (symbol.name == Self.notImplemented || entryPrefixes.contains { symbol.name.hasPrefix($0) })
+            symbol.isCode && (symbol.name == Self.unassignedNumberHandler || entryPrefixes.contains { symbol.name.hasPrefix($0) })
         }
     }
 
