@@ -19,19 +19,17 @@ extension PolicyNodeReader {
 
     mutating func addressRange(_ node: Node, space: AddressRangeSpace, path: String, fallback: SourceLocation) -> TargetExtent? {
         let expected = "a mapping {start: 0x…, length: …} naming whole 4 KiB frames"
-        guard let fields = fields(of: node, path: path, allowed: Self.addressRangeKeys, expected: expected, fallback: fallback)
+        guard
+            let (fields, at) = requiredFields(
+                of: node, path: path, keys: Self.addressRangeKeys, expected: expected,
+                example: "\(space.rawValue): {start: 0x…, length: …}", fallback: fallback),
+            let startField = fields["start"], let lengthField = fields["length"]
         else { return nil }
-        let at = location(of: node, else: fallback)
-        var valid = true
-        for key in Self.addressRangeKeys where fields[key] == nil {
-            report(path, at: at, "required key \(key) is missing; write \(space.rawValue): {start: 0x…, length: …}")
-            valid = false
-        }
-        guard valid, let startField = fields["start"], let lengthField = fields["length"] else { return nil }
         let start = address(startField.value, path: "\(path).start", fallback: at)
         let length = byteLength(
             lengthField.value, path: "\(path).length", fallback: at, zeroHint: "a range covers at least one 4 KiB frame")
         guard let start, let length else { return nil }
+        var valid = true
         let startAt = location(of: startField.value, else: at)
         let lengthAt = location(of: lengthField.value, else: at)
         let unit = space == .physical ? "frame" : "page"

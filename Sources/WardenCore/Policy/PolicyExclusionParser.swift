@@ -48,15 +48,12 @@ extension PolicyNodeReader {
 
     private mutating func exclusion(_ node: Node, path: String, targetLength: UInt64?, fallback: SourceLocation) -> ExcludedBytes? {
         let expected = "a byte range {offset: …, length: …} inside the target"
-        guard let fields = fields(of: node, path: path, allowed: Self.exclusionKeys, expected: expected, fallback: fallback)
+        guard
+            let (fields, at) = requiredFields(
+                of: node, path: path, keys: Self.exclusionKeys, expected: expected,
+                example: "{offset: <bytes into the target>, length: <bytes>}", fallback: fallback),
+            let offsetField = fields["offset"], let lengthField = fields["length"]
         else { return nil }
-        let at = location(of: node, else: fallback)
-        var valid = true
-        for key in Self.exclusionKeys where fields[key] == nil {
-            report(path, at: at, "required key \(key) is missing; write {offset: <bytes into the target>, length: <bytes>}")
-            valid = false
-        }
-        guard valid, let offsetField = fields["offset"], let lengthField = fields["length"] else { return nil }
         let offset = targetOffset(offsetField.value, path: "\(path).offset", fallback: at)
         let length = byteLength(lengthField.value, path: "\(path).length", fallback: at, zeroHint: "an exclusion covers at least one byte")
         guard let offset, let length else { return nil }

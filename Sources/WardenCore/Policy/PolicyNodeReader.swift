@@ -28,6 +28,18 @@ struct PolicyNodeReader {
         return SourceLocation(file: file, line: mark.line, column: mark.column)
     }
 
+    /// A mapping in which every one of `keys` must appear (frame ranges, exclusions): its fields and
+    /// where it stands, or nil once every missing key is reported, each with `example` to copy.
+    mutating func requiredFields(
+        of node: Node, path: String, keys: [String], expected: String, example: String, fallback: SourceLocation
+    ) -> (fields: [String: PolicyField], at: SourceLocation)? {
+        guard let fields = fields(of: node, path: path, allowed: keys, expected: expected, fallback: fallback) else { return nil }
+        let at = location(of: node, else: fallback)
+        let missing = keys.filter { fields[$0] == nil }
+        for key in missing { report(path, at: at, "required key \(key) is missing; write \(example)") }
+        return missing.isEmpty ? (fields, at) : nil
+    }
+
     /// The entries of a mapping by key. Keys must be plain names from `allowed`; any other key is
     /// reported (with a spelling suggestion) and left out, so the caller sees only known fields.
     mutating func fields(
